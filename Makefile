@@ -1,0 +1,50 @@
+# The two commands an operator needs: `make run` and `make test`.
+# Both install what is missing on a Debian machine first (apt-get, non-interactive).
+
+SWIFT        ?= swift
+CONFIG       ?= config.yaml
+DEBIAN_DEPS  := pkg-config libxml2-dev libxml2-utils libssl-dev libsrtp2-dev libusrsctp-dev \
+                libavcodec-dev libswscale-dev libavutil-dev
+SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all deps build release run test fuzz bench schemas clean
+
+all: build
+
+# Installs only the Debian packages that are not there yet.
+deps:
+	@missing=""; for p in $(DEBIAN_DEPS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+run: release
+	.build/release/clue-mcu version
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+# Regenerates the Swift file that embeds the XML schemas (run after editing Sources/CLUEModel/Schemas/*.xsd).
+schemas:
+	scripts/embed-schemas.sh
+
+# Coverage-guided fuzzing of the CLUE XML reader with libFuzzer (FUZZ_SECONDS per target).
+fuzz: deps
+	scripts/fuzz.sh $(FUZZ_SECONDS)
+
+bench: deps
+	$(SWIFT) run -c release clue-bench
+
+clean:
+	rm -rf .build
