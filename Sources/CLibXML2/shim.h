@@ -8,3 +8,5 @@
 #include <libxml/xmlerror.h>
 #include <libxml/xmlschemas.h>
 #include <libxml/xmlIO.h>
+#include <libxml/parserInternals.h>
+#include <libxml/SAX2.h>
