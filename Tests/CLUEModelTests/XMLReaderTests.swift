@@ -110,6 +110,11 @@ import Testing
         #expect(throws: XMLReadError.doctypeForbidden(line: 2)) { try XMLReader.parse(document) }
     }
 
+    /// An undeclared namespace prefix makes the document unreadable, not a name in no namespace.
+    @Test func undeclaredPrefix() {
+        #expect(throws: XMLReadError.self) { try XMLReader.parse("<p:advertisement protocol=\"CLUE\"/>") }
+    }
+
     /// An undeclared entity reference is a well-formedness error, not an empty string.
     @Test func undefinedEntity() {
         #expect(throws: XMLReadError.self) { try XMLReader.parse("<a>&foo;</a>") }

@@ -143,7 +143,8 @@ final class LibXMLDocument {
             if let document { xmlFreeDoc(document) }
             throw .tooDeep(limit: limits.maxDepth, line: line)
         }
-        guard let document, context.pointee.wellFormed != 0 else {
+        // nsWellFormed catches what wellFormed does not: an undeclared prefix is only a namespace error to libxml2.
+        guard let document, context.pointee.wellFormed != 0, context.pointee.nsWellFormed != 0 else {
             if let document { xmlFreeDoc(document) }
             throw Self.lastError(context)
         }
