@@ -9,9 +9,12 @@ let package = Package(
         .executable(name: "clue-mcu", targets: ["clue-mcu"]),
         .library(name: "CLUEModel", targets: ["CLUEModel"]),
         .library(name: "CLUEProtocol", targets: ["CLUEProtocol"]),
+        .library(name: "CLUEFuzzing", targets: ["CLUEFuzzing"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     targets: [
         // System libraries. Each module map includes only what its wrapper needs.
@@ -35,15 +38,40 @@ let package = Package(
                           "Schemas/clue-protocol.xsd", "Schemas/vcard-4.0.xsd"]),
         .target(name: "CLUEProtocol", dependencies: ["CLUEModel"]),
 
+        // Signaling (sans-IO cores).
+        .target(name: "SIP"),
+        .target(name: "SDP"),
+        // TLS/DTLS over OpenSSL memory BIOs, the bridge's certificate and fingerprints.
+        .target(name: "SecureTransport", dependencies: ["COpenSSL"]),
+
+        // The Dispatch driver: sockets, timers, configuration, session wiring.
+        .target(name: "Bridge", dependencies: [
+            "SIP", "SDP", "SecureTransport", "CLUEProtocol", "CLUEModel",
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        // Properties checked by the fuzzers (Fuzz/) and replayed over the committed corpora by the tests.
+        .target(name: "CLUEFuzzing", dependencies: ["CLUEModel", "CLUEProtocol", "SIP", "SDP"]),
+
         .executableTarget(name: "clue-mcu", dependencies: [
-            "CLUEModel", "CLUEProtocol", "NativeLibraries",
+            "CLUEModel", "CLUEProtocol", "NativeLibraries", "Bridge",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         .testTarget(name: "CLUEModelTests", dependencies: ["CLUEModel"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "CLUEProtocolTests", dependencies: ["CLUEProtocol", "CLUEModel"]),
-        .testTarget(name: "CLITests", dependencies: ["CLUEModel"]),
+        .testTarget(name: "CLITests", dependencies: ["CLUEModel", "CLUEProtocol"]),
+        .testTarget(name: "FuzzCorpusTests", dependencies: ["CLUEFuzzing"]),
+        .testTarget(name: "SIPTests", dependencies: ["SIP"]),
+        .testTarget(name: "SDPTests", dependencies: ["SDP"]),
+        .testTarget(name: "SecureTransportTests", dependencies: ["SecureTransport"]),
+        .testTarget(name: "BridgeTests", dependencies: ["Bridge"]),
+
+        // Benchmarks/: `make bench`.
+        .executableTarget(name: "clue-bench", dependencies: ["CLUEModel", "CLUEProtocol", "CLibXML2"],
+                          path: "Benchmarks/clue-bench"),
     ],
     swiftLanguageModes: [.v6]
 )

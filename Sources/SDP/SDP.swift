@@ -1,0 +1,1 @@
+/// SDP (RFC 8866) and offer/answer for CLUE calls (RFC 3264, 8848).
