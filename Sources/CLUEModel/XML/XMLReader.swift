@@ -163,7 +163,8 @@ final class LibXMLDocument {
         guard let root = xmlDocGetRootElement(pointer) else {
             throw .malformed(line: 1, message: "no root element")
         }
-        return try TreeBuilder(maxDepth: maxDepth).element(root, depth: 1)
+        var builder = TreeBuilder(maxDepth: maxDepth)
+        return try builder.element(root, depth: 1)
     }
 
     private static func lastError(_ context: xmlParserCtxtPtr) -> XMLReadError {
@@ -248,12 +249,26 @@ private final class ParseGuard {
 /// Copies libxml2's tree into `XMLElement` values.
 private struct TreeBuilder {
     let maxDepth: Int
+    /// libxml2 interns element names in its dictionary and shares one href per namespace declaration, so the same
+    /// few pointers recur thousands of times: convert each once.
+    private var interned: [UnsafePointer<xmlChar>: String] = [:]
 
-    func element(_ node: xmlNodePtr, depth: Int) throws(XMLReadError) -> XMLElement {
+    init(maxDepth: Int) {
+        self.maxDepth = maxDepth
+    }
+
+    private mutating func name(_ pointer: UnsafePointer<xmlChar>) -> String {
+        if let known = interned[pointer] { return known }
+        let value = String(cString: pointer)
+        interned[pointer] = value
+        return value
+    }
+
+    mutating func element(_ node: xmlNodePtr, depth: Int) throws(XMLReadError) -> XMLElement {
         let line = Int(xmlGetLineNo(node))
         guard depth <= maxDepth else { throw .tooDeep(limit: maxDepth, line: line) }
-        var result = XMLElement(XMLName(string(node.pointee.name), namespace: node.pointee.ns.map { string($0.pointee.href) }),
-                                line: line)
+        let namespace: String? = if let ns = node.pointee.ns { name(ns.pointee.href) } else { nil }
+        var result = XMLElement(XMLName(name(node.pointee.name), namespace: namespace), line: line)
 
         var declaration = node.pointee.nsDef
         while let ns = declaration {
@@ -264,14 +279,14 @@ private struct TreeBuilder {
 
         var property = node.pointee.properties
         while let attribute = property {
-            let name = XMLName(string(attribute.pointee.name),
-                               namespace: attribute.pointee.ns.map { string($0.pointee.href) })
+            let attributeNamespace: String? = if let ns = attribute.pointee.ns { name(ns.pointee.href) } else { nil }
+            let attributeName = XMLName(name(attribute.pointee.name), namespace: attributeNamespace)
             let value = attributeValue(attribute)
-            if name.local == "type",
-               name.namespace == XMLNamespace.schemaInstance || name.namespace == XMLNamespace.schemaInstanceHTTPS {
+            if attributeName.local == "type", attributeName.namespace == XMLNamespace.schemaInstance
+                || attributeName.namespace == XMLNamespace.schemaInstanceHTTPS {
                 result.schemaType = resolveQName(value, at: node)
             } else {
-                result.attributes.append(XMLAttribute(name, value))
+                result.attributes.append(XMLAttribute(attributeName, value))
             }
             property = attribute.pointee.next
         }

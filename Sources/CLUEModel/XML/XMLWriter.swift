@@ -206,7 +206,29 @@ private struct Output {
         else { throw .invalidName(name) }
     }
 
+    /// True when `value` can be written as it is: no markup characters, no CR, nothing XML forbids. Checked on
+    /// the UTF-8 bytes, which is most text in a CLUE document (IDs, numbers, names).
+    private func isPlain(_ value: String) -> Bool {
+        value.utf8.withContiguousStorageIfAvailable { bytes in
+            var index = 0
+            while index < bytes.count {
+                let byte = bytes[index]
+                switch byte {
+                case UInt8(ascii: "&"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "\""), 0x7F: return false
+                case 0..<0x20: return false
+                case 0xEF:
+                    // U+FFFE and U+FFFF are EF BF BE / EF BF BF.
+                    if index + 2 < bytes.count, bytes[index + 1] == 0xBF, bytes[index + 2] >= 0xBE { return false }
+                default: break
+                }
+                index += 1
+            }
+            return true
+        } ?? false
+    }
+
     private func escapeText(_ value: String, in place: String) throws(XMLWriteError) -> String {
+        if isPlain(value) { return value }
         var result = ""
         result.reserveCapacity(value.utf8.count)
         for scalar in value.unicodeScalars {
@@ -224,6 +246,7 @@ private struct Output {
     }
 
     private func escapeAttribute(_ value: String, in place: String) throws(XMLWriteError) -> String {
+        if isPlain(value) { return value }
         var result = ""
         result.reserveCapacity(value.utf8.count)
         for scalar in value.unicodeScalars {
