@@ -87,16 +87,22 @@ public struct OptionsMessage: Sendable, Hashable {
     public var supportedVersions: [ProtocolVersion]?
     public var supportedExtensions: [ProtocolExtension]?
     public var extensions: MessageExtensions
+    /// Foreign content of the `<supportedVersions>` and `<supportedExtensions>` list elements themselves.
+    public var supportedVersionsExtensions: MessageExtensions
+    public var supportedExtensionsExtensions: MessageExtensions
 
     public init(header: MessageHeader, mediaProvider: Bool, mediaConsumer: Bool,
                 supportedVersions: [ProtocolVersion]? = nil, supportedExtensions: [ProtocolExtension]? = nil,
-                extensions: MessageExtensions = .none) {
+                extensions: MessageExtensions = .none, supportedVersionsExtensions: MessageExtensions = .none,
+                supportedExtensionsExtensions: MessageExtensions = .none) {
         self.header = header
         self.mediaProvider = mediaProvider
         self.mediaConsumer = mediaConsumer
         self.supportedVersions = supportedVersions
         self.supportedExtensions = supportedExtensions
         self.extensions = extensions
+        self.supportedVersionsExtensions = supportedVersionsExtensions
+        self.supportedExtensionsExtensions = supportedExtensionsExtensions
     }
 }
 
@@ -123,10 +129,14 @@ public struct OptionsResponseMessage: Sendable, Hashable {
     public var version: ProtocolVersion?
     public var commonExtensions: [ProtocolExtension]?
     public var extensions: MessageExtensions
+    /// Foreign content of the `<commonExtensions>` list element itself.
+    public var commonExtensionsExtensions: MessageExtensions
 
     public init(header: MessageHeader, status: ResponseStatus, mediaProvider: Bool? = nil,
                 mediaConsumer: Bool? = nil, version: ProtocolVersion? = nil,
-                commonExtensions: [ProtocolExtension]? = nil, extensions: MessageExtensions = .none) {
+                commonExtensions: [ProtocolExtension]? = nil, extensions: MessageExtensions = .none,
+                commonExtensionsExtensions: MessageExtensions = .none) {
+        self.commonExtensionsExtensions = commonExtensionsExtensions
         self.header = header
         self.status = status
         self.mediaProvider = mediaProvider

@@ -8,8 +8,8 @@ import CLUEModel
 //   extensionsListType:         extension+ ##other?                  @##other
 //   extensionType:              name schemaRef version ##other?      @##other
 //
-// The model has no place for the extension element and attributes of the two list types: they are read (so a
-// schema-valid message is accepted) and dropped, as RFC 8847 section 8 lets a receiver ignore unknown extensions.
+// The foreign element and attributes of the two list types are kept beside the lists, so they survive a round
+// trip like every other extension.
 
 extension OptionsMessage {
     init(element: XMLElement) throws(CLUEDecodingError) {
@@ -21,21 +21,25 @@ extension OptionsMessage {
             try Self.versions(e)
         }
         let supported = try reader.cursor.optional("supportedExtensions").map { e throws(CLUEDecodingError) in
-            try [ProtocolExtension](list: e)
+            try [ProtocolExtension].read(list: e)
         }
         let extensions = try reader.finish()
         self.init(header: reader.header, mediaProvider: provider, mediaConsumer: consumer,
-                  supportedVersions: versions, supportedExtensions: supported, extensions: extensions)
+                  supportedVersions: versions?.0, supportedExtensions: supported?.0, extensions: extensions,
+                  supportedVersionsExtensions: versions?.1 ?? .none,
+                  supportedExtensionsExtensions: supported?.1 ?? .none)
     }
 
-    private static func versions(_ list: XMLElement) throws(CLUEDecodingError) -> [ProtocolVersion] {
-        _ = try AttributeReader(list, wildcard: .other(targetNamespace: XMLNamespace.clueProtocol))
+    private static func versions(_ list: XMLElement) throws(CLUEDecodingError)
+        -> ([ProtocolVersion], MessageExtensions)
+    {
+        let attributes = try AttributeReader(list, wildcard: .other(targetNamespace: XMLNamespace.clueProtocol))
         var cursor = try ChildCursor(list)
         var result: [ProtocolVersion] = []
         for item in try cursor.oneOrMore("version") { result.append(try MessageReader.version(item, in: cursor.context)) }
-        _ = try cursor.singleExtension()
+        let extra = try cursor.singleExtension()
         try cursor.finish()
-        return result
+        return (result, MessageExtensions(element: extra, attributes: attributes.extensions))
     }
 
     func element() -> XMLElement {
@@ -43,11 +47,14 @@ extension OptionsMessage {
         writer.text("mediaProvider", mediaProvider.xsdLexical)
         writer.text("mediaConsumer", mediaConsumer.xsdLexical)
         if let supportedVersions, !supportedVersions.isEmpty {
+            var items = supportedVersions.map { XMLElement.text(CLUEName.message("version"), $0.description) }
+            if let extra = supportedVersionsExtensions.element { items.append(extra) }
             writer.append(.parent(CLUEName.message("supportedVersions"),
-                                  supportedVersions.map { .text(CLUEName.message("version"), $0.description) }))
+                                  attributes: supportedVersionsExtensions.attributes, items))
         }
         if let supportedExtensions, !supportedExtensions.isEmpty {
-            writer.append(supportedExtensions.listElement(named: "supportedExtensions"))
+            writer.append(supportedExtensions.listElement(named: "supportedExtensions",
+                                                          extensions: supportedExtensionsExtensions))
         }
         return writer.finish(extensions)
     }
@@ -68,11 +75,12 @@ extension OptionsResponseMessage {
             try MessageReader.version(e, in: context)
         }
         let common = try reader.cursor.optional("commonExtensions").map { e throws(CLUEDecodingError) in
-            try [ProtocolExtension](list: e)
+            try [ProtocolExtension].read(list: e)
         }
         let extensions = try reader.finish()
         self.init(header: reader.header, status: status, mediaProvider: provider, mediaConsumer: consumer,
-                  version: version, commonExtensions: common, extensions: extensions)
+                  version: version, commonExtensions: common?.0, extensions: extensions,
+                  commonExtensionsExtensions: common?.1 ?? .none)
     }
 
     func element() -> XMLElement {
@@ -82,7 +90,8 @@ extension OptionsResponseMessage {
         if let mediaConsumer { writer.text("mediaConsumer", mediaConsumer.xsdLexical) }
         if let version { writer.text("version", version.description) }
         if let commonExtensions, !commonExtensions.isEmpty {
-            writer.append(commonExtensions.listElement(named: "commonExtensions"))
+            writer.append(commonExtensions.listElement(named: "commonExtensions",
+                                                       extensions: commonExtensionsExtensions))
         }
         return writer.finish(extensions)
     }
@@ -112,16 +121,19 @@ extension ProtocolExtension {
 }
 
 extension Array where Element == ProtocolExtension {
-    init(list: XMLElement) throws(CLUEDecodingError) {
-        _ = try AttributeReader(list, wildcard: .other(targetNamespace: XMLNamespace.clueProtocol))
+    static func read(list: XMLElement) throws(CLUEDecodingError) -> ([ProtocolExtension], MessageExtensions) {
+        let attributes = try AttributeReader(list, wildcard: .other(targetNamespace: XMLNamespace.clueProtocol))
         var cursor = try ChildCursor(list)
-        self = []
-        for item in try cursor.oneOrMore("extension") { append(try ProtocolExtension(element: item)) }
-        _ = try cursor.singleExtension()
+        var result: [ProtocolExtension] = []
+        for item in try cursor.oneOrMore("extension") { result.append(try ProtocolExtension(element: item)) }
+        let extra = try cursor.singleExtension()
         try cursor.finish()
+        return (result, MessageExtensions(element: extra, attributes: attributes.extensions))
     }
 
-    func listElement(named local: String) -> XMLElement {
-        .parent(CLUEName.message(local), map { $0.element() })
+    func listElement(named local: String, extensions: MessageExtensions) -> XMLElement {
+        var items = map { $0.element() }
+        if let extra = extensions.element { items.append(extra) }
+        return .parent(CLUEName.message(local), attributes: extensions.attributes, items)
     }
 }
