@@ -1,4 +1,0 @@
-import COpenSSL
-
-/// TLS and DTLS over OpenSSL memory BIOs, certificates and fingerprints.
-enum SecureTransportModule {}
