@@ -1,1 +1,0 @@
-/// SDP (RFC 8866) and offer/answer for CLUE calls (RFC 3264, 8848).
