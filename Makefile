@@ -4,7 +4,7 @@
 SWIFT        ?= swift
 CONFIG       ?= config.yaml
 DEBIAN_DEPS  := pkg-config libxml2-dev libxml2-utils libssl-dev libsrtp2-dev libusrsctp-dev \
-                libavcodec-dev libswscale-dev libavutil-dev
+                libavcodec-dev libswscale-dev libavutil-dev sip-tester python3 openssl
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps build release run test fuzz bench schemas clean
@@ -28,8 +28,10 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
+# Starts the bridge: with ./config.yaml when there is one (CONFIG=path to choose another), else on the embedded
+# default (SIP on 127.0.0.1:5060 udp/tcp and 5061 tls, media on 10000, state in ./var, room "demo").
 run: release
-	.build/release/clue-mcu version
+	.build/release/clue-mcu serve $(if $(wildcard $(CONFIG)),--config $(CONFIG))
 
 test: deps
 	$(SWIFT) build --build-tests

@@ -39,10 +39,10 @@ let package = Package(
         .target(name: "CLUEProtocol", dependencies: ["CLUEModel"]),
 
         // Signaling (sans-IO cores).
-        .target(name: "SIP"),
-        .target(name: "SDP"),
+        .target(name: "SIP", exclude: ["README.md"]),
+        .target(name: "SDP", exclude: ["README.md"]),
         // TLS/DTLS over OpenSSL memory BIOs, the bridge's certificate and fingerprints.
-        .target(name: "SecureTransport", dependencies: ["COpenSSL"]),
+        .target(name: "SecureTransport", dependencies: ["COpenSSL"], exclude: ["README.md"]),
 
         // The Dispatch driver: sockets, timers, configuration, session wiring.
         .target(name: "Bridge", dependencies: [
@@ -67,7 +67,7 @@ let package = Package(
         .testTarget(name: "SIPTests", dependencies: ["SIP"]),
         .testTarget(name: "SDPTests", dependencies: ["SDP"]),
         .testTarget(name: "SecureTransportTests", dependencies: ["SecureTransport"]),
-        .testTarget(name: "BridgeTests", dependencies: ["Bridge"], exclude: ["sipp"]),
+        .testTarget(name: "BridgeTests", dependencies: ["Bridge"], exclude: ["sipp", "peers"]),
 
         // Benchmarks/: `make bench`.
         .executableTarget(name: "clue-bench", dependencies: ["CLUEModel", "CLUEProtocol", "CLibXML2"],

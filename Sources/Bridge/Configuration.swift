@@ -57,6 +57,9 @@ public struct BridgeConfiguration: Sendable, Equatable {
         public var realm: String
         /// user -> password as written in the file; the bridge keeps only HA1 digests once it starts.
         public var users: [String: String]
+        /// Digest algorithms offered, in order: "SHA-256", "MD5". Clients that read only the first challenge
+        /// (sipp, some phones) need MD5 first.
+        public var algorithms: [String] = ["SHA-256", "MD5"]
     }
 
     public struct Room: Sendable, Equatable {
@@ -186,7 +189,18 @@ extension BridgeConfiguration {
             if let port = fields["port"] { config.media.port = try port.port() }
         }
         if let auth = top["auth"] {
-            let fields = try auth.mapping(allowed: ["realm", "users"])
+            let fields = try auth.mapping(allowed: ["realm", "users", "algorithms"])
+            if let algorithms = fields["algorithms"] {
+                let names = try algorithms.sequence().map { item throws(ConfigurationError) in
+                    let name = try item.string().uppercased()
+                    guard name == "SHA-256" || name == "MD5" else {
+                        throw item.error("auth.algorithms lists SHA-256 and/or MD5, not '\(name)'")
+                    }
+                    return name
+                }
+                guard !names.isEmpty else { throw algorithms.error("auth.algorithms is empty") }
+                config.auth.algorithms = names
+            }
             if let realm = fields["realm"] { config.auth.realm = try realm.string() }
             if let users = fields["users"] {
                 var table: [String: String] = [:]

@@ -2,5 +2,7 @@
 extension FuzzTargets {
     public static let all: [String: @Sendable (UnsafeBufferPointer<UInt8>) -> Void] = [
         "clue-xml": clueDocument,
+        "sip": sipMessage,
+        "sdp": sessionDescription,
     ]
 }

@@ -5,7 +5,7 @@ struct ClueMCU: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "clue-mcu",
         abstract: "A CLUE telepresence conference bridge (MCU).",
-        subcommands: [Clue.self, Version.self])
+        subcommands: [Serve.self, CheckConfig.self, Clue.self, Version.self])
 }
 
 struct Version: ParsableCommand {

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import Bridge
@@ -41,6 +42,16 @@ import Testing
                                                             maxParticipants: 12)])
         #expect(config.admin == .init(host: "127.0.0.1", port: 8080, token: "CHANGE-ME"))
         #expect(config.state == "./var/clue-mcu.sqlite")
+    }
+
+    /// The commented sample in deploy/ is valid and equals the embedded default.
+    @Test func sampleIsValid() throws {
+        let sample = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../deploy/config.sample.yaml").standardized
+        var config = try BridgeConfiguration.load(path: sample.path)
+        #expect(config.sip.listen == BridgeConfiguration.embeddedDefault.sip.listen)
+        config.auth.realm = BridgeConfiguration.embeddedDefault.auth.realm
+        #expect(config == .embeddedDefault)
     }
 
     /// An empty file is the embedded default.

@@ -4,10 +4,19 @@ import Dispatch
 import Glibc
 #endif
 
+/// What a stream layer made of received bytes.
+public struct StreamLayerOutput {
+    public var application: [UInt8]
+    /// Bytes for the peer: handshake records, or the alert that goes with a failure.
+    public var reply: [UInt8]
+    /// Set when the layer is dead: send `reply`, then close.
+    public var failure: String?
+}
+
 /// What sits between a TCP connection's bytes and the application: nothing (plain TCP) or TLS.
 public protocol StreamLayer: AnyObject {
-    /// Bytes from the network; returns application bytes and bytes to send back (handshake, alerts).
-    func receive(_ bytes: UnsafeRawBufferPointer) throws -> (application: [UInt8], reply: [UInt8])
+    /// Bytes from the network.
+    func receive(_ bytes: UnsafeRawBufferPointer) -> StreamLayerOutput
     /// Application bytes to protect for the network.
     func protect(_ bytes: [UInt8]) throws -> [UInt8]
 }
@@ -87,13 +96,13 @@ public final class StreamConnection: @unchecked Sendable {
             onData?(Array(received))
             return
         }
-        do {
-            let (application, reply) = try received.withUnsafeBytes { try layer.receive($0) }
-            if !reply.isEmpty { write(reply) }
-            if !application.isEmpty { onData?(application) }
-        } catch {
-            close(reason: "TLS: \(error)")
+        let output = received.withUnsafeBytes { layer.receive($0) }
+        if !output.reply.isEmpty { write(output.reply) }
+        if let failure = output.failure {
+            close(reason: "TLS: \(failure)")
+            return
         }
+        if !output.application.isEmpty { onData?(output.application) }
     }
 
     private func write(_ bytes: [UInt8]) {

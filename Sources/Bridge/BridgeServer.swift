@@ -1,0 +1,98 @@
+import Dispatch
+import Foundation
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The running bridge: owns the listeners and the queues, and wires sockets to the signaling core.
+///
+/// Threading: all signaling state lives on `signalingQueue` (SIP is light; one serial queue keeps it simple and
+/// ordered). Media will get its own queues (see ARCHITECTURE.md).
+public final class BridgeServer: @unchecked Sendable {
+    public let configuration: BridgeConfiguration
+    let logger = Logger(label: "bridge")
+    let sipLogger = Logger(label: "sip")
+    let signalingQueue = DispatchQueue(label: "clue-mcu.signaling")
+    private var udpSockets: [UDPSocket] = []
+    private var streamListeners: [StreamListener] = []
+    private var signalSources: [DispatchSourceSignal] = []
+    private var stopRequests = 0
+    private let stopped = DispatchSemaphore(value: 0)
+    var signaling: SignalingService!
+
+    public init(configuration: BridgeConfiguration) {
+        self.configuration = configuration
+    }
+
+    /// Binds every listener; throws (nothing left bound) when one cannot be bound.
+    public func start() throws {
+        let identity = try BridgeIdentity.load(configuration: configuration, logger: logger)
+        signaling = try SignalingService(configuration: configuration, identity: identity, queue: signalingQueue,
+                                         logger: sipLogger)
+        for address in configuration.sip.listen {
+            guard let socketAddress = SocketAddress(host: address.host, port: address.port) else {
+                throw SocketError("resolve \(address.host)", code: EINVAL)
+            }
+            switch address.transport {
+            case .udp:
+                var socket: UDPSocket?
+                socket = try UDPSocket(bind: socketAddress, queue: signalingQueue) { [unowned self] bytes, from in
+                    self.signaling.receiveDatagram(bytes, from: from, via: socket!)
+                }
+                udpSockets.append(socket!)
+                logger.info("listening \(address.transport.rawValue)://\(socket!.localAddress)")
+            case .tcp, .tls:
+                let secure = address.transport == .tls
+                let listener = try StreamListener(
+                    bind: socketAddress, queue: signalingQueue,
+                    makeLayer: { [unowned self] in secure ? try self.signaling.makeTLSLayer() : nil },
+                    accepted: { [unowned self] connection in
+                        self.signaling.accept(connection, secure: secure)
+                    })
+                streamListeners.append(listener)
+                logger.info("listening \(address.transport.rawValue)://\(listener.localAddress)")
+            }
+        }
+        installSignalHandlers()
+    }
+
+    /// Blocks until SIGINT/SIGTERM (or `stop()`).
+    public func wait() {
+        stopped.wait()
+    }
+
+    public func stop() {
+        signalingQueue.async { [self] in
+            let calls = signaling.shutdown()
+            if calls > 0 { logger.info("hanging up \(calls) calls") }
+            // Give the BYEs a moment to leave (and be answered) before the sockets close.
+            signalingQueue.asyncAfter(deadline: .now() + .milliseconds(calls > 0 ? 500 : 0)) { [self] in
+                signaling.closeConnections()
+                udpSockets.forEach { $0.close() }
+                streamListeners.forEach { $0.close() }
+                logger.info("stopped")
+                stopped.signal()
+            }
+        }
+    }
+
+    private func installSignalHandlers() {
+        for number in [SIGINT, SIGTERM] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: signalingQueue)
+            source.setEventHandler { [unowned self] in
+                stopRequests += 1
+                if stopRequests > 1 {
+                    logger.warning("second stop signal: exiting now")
+                    exit(1)
+                }
+                logger.info("stop signal received (\(number == SIGINT ? "SIGINT" : "SIGTERM")): shutting down")
+                stop()
+            }
+            source.resume()
+            signalSources.append(source)
+        }
+    }
+}

@@ -1,0 +1,510 @@
+import Dispatch
+import Foundation
+import Logging
+import SDP
+import SIP
+import SecureTransport
+
+/// The SIP side of the bridge (the UA core of RFC 3261 over the sans-IO `SIP` and `SDP` cores): authenticates and
+/// admits callers to rooms, answers their offers, keeps their dialogs, and carries the bytes the cores ask for.
+///
+/// Confined to the signaling queue. Time is read once per event (`ContinuousClock.now`) and passed into the cores.
+final class SignalingService {
+    struct Room {
+        var id: String
+        var allowAnonymous: Bool
+        var allowPlainRTP: Bool
+        var maxParticipants: Int?
+    }
+
+    /// One admitted caller.
+    struct Call {
+        var dialog: Dialog
+        var room: String
+        var user: String?
+        var session: NegotiatedSession
+        var ice: ICECredentials
+        let started: ContinuousClock.Instant
+    }
+
+    let configuration: BridgeConfiguration
+    let identity: BridgeIdentity
+    let queue: DispatchQueue
+    let logger: Logger
+    private var transactions: TransactionLayer
+    private var authenticator: DigestAuthenticator
+    /// Only HA1 digests: the configured passwords are hashed once at start and not kept.
+    private var credentials: [String: DigestHA1]
+    private var rooms: [String: Room]
+    private let screening = RequestScreening(supportedOptions: ["timer"])
+    private var calls: [DialogID: Call] = [:]
+    private var udpSockets: [SIPAddress: UDPSocket] = [:]
+    private var connections: [SIPConnectionID: (connection: StreamConnection, framer: SIPStreamFramer)] = [:]
+    private var nextConnection: UInt64 = 1
+    private var timer: DispatchSourceTimer?
+    private var random = SystemRandomNumberGenerator()
+    private(set) var counters = Counters()
+
+    struct Counters {
+        var malformed = 0
+        var strayResponses = 0
+        var authFailures = 0
+        var callsStarted = 0
+        var callsEnded = 0
+    }
+
+    init(configuration: BridgeConfiguration, identity: BridgeIdentity, queue: DispatchQueue, logger: Logger) throws {
+        self.configuration = configuration
+        self.identity = identity
+        self.queue = queue
+        self.logger = logger
+        var sentBy: [SIPTransport: SIPAddress] = [:]
+        for listen in configuration.sip.listen {
+            let transport: SIPTransport = switch listen.transport {
+            case .udp: .udp
+            case .tcp: .tcp
+            case .tls: .tls
+            }
+            if sentBy[transport] == nil { sentBy[transport] = SIPAddress(host: listen.host, port: listen.port) }
+        }
+        var generator = SystemRandomNumberGenerator()
+        transactions = TransactionLayer(configuration: .init(sentBy: sentBy),
+                                        random: SIPRandom(seed: generator.next()))
+        let secret = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let algorithms = configuration.auth.algorithms.compactMap { DigestAlgorithm(rawValue: $0) }
+        authenticator = DigestAuthenticator(configuration: .init(realm: configuration.auth.realm, secret: secret,
+                                                                 algorithms: algorithms),
+                                            epoch: .now)
+        credentials = [:]
+        for (user, password) in configuration.auth.users {
+            credentials[user] = DigestHA1.derive(username: user, realm: configuration.auth.realm, password: password)
+        }
+        rooms = Dictionary(uniqueKeysWithValues: configuration.rooms.map {
+            ($0.id, Room(id: $0.id, allowAnonymous: $0.allowAnonymous, allowPlainRTP: $0.allowPlainRTP,
+                         maxParticipants: $0.maxParticipants))
+        })
+    }
+
+    // MARK: Transports
+
+    func receiveDatagram(_ bytes: UnsafeRawBufferPointer, from source: SocketAddress, via socket: UDPSocket) {
+        let local = SIPAddress(host: socket.localAddress.host, port: socket.localAddress.port)
+        if udpSockets[local] == nil { udpSockets[local] = socket }
+        if udpSockets.count == 1 || udpSockets[local] === socket, udpSockets[SIPAddress(host: "", port: 0)] == nil {
+            udpSockets[SIPAddress(host: "", port: 0)] = socket  // the default for sending
+        }
+        let hop = SIPHop(transport: .udp, address: SIPAddress(host: source.host, port: source.port))
+        perform(transactions.receive(Array(bytes), from: hop, now: .now))
+    }
+
+    func makeTLSLayer() throws -> StreamLayer {
+        try TLSStreamLayer(context: identity.tlsContext)
+    }
+
+    func accept(_ connection: StreamConnection, secure: Bool) {
+        let id = SIPConnectionID(nextConnection)
+        nextConnection += 1
+        connections[id] = (connection, SIPStreamFramer())
+        let hop = SIPHop(transport: secure ? .tls : .tcp,
+                         address: SIPAddress(host: connection.remoteAddress.host, port: connection.remoteAddress.port),
+                         connection: id)
+        connection.onData = { [unowned self] bytes in self.receiveStream(bytes, on: id, hop: hop) }
+        connection.onClose = { [unowned self] reason in
+            self.connections[id] = nil
+            self.logger.debug("connection closed", metadata: ["peer": "\(hop)", "reason": "\(reason)"])
+        }
+    }
+
+    private func receiveStream(_ bytes: [UInt8], on id: SIPConnectionID, hop: SIPHop) {
+        guard var entry = connections[id] else { return }
+        let outputs = entry.framer.feed(bytes)
+        connections[id] = entry
+        for output in outputs {
+            switch output {
+            case .message(let message):
+                perform(transactions.receive(streamMessage: message, from: hop, now: .now))
+            case .keepAlive:
+                entry.connection.send(Array("\r\n".utf8))
+            case .failed(let error):
+                perform(transactions.receive(streamFailure: error, from: hop))
+                entry.connection.close(reason: "unframeable stream: \(error)")
+                connections[id] = nil
+                return
+            }
+        }
+    }
+
+    private func transmit(_ outbound: SIPOutbound) {
+        switch outbound.hop.transport {
+        case .udp:
+            guard let socket = udpSockets[SIPAddress(host: "", port: 0)],
+                  let address = SocketAddress(host: outbound.hop.address.host, port: outbound.hop.address.port)
+            else { return }
+            socket.send(outbound.bytes, to: address)
+        case .tcp, .tls:
+            // Responses go back on the connection the request came on (RFC 3261 section 18.2.2); the bridge
+            // opens no outbound connections.
+            if let id = outbound.hop.connection, let entry = connections[id] {
+                entry.connection.send(outbound.bytes)
+            } else if let entry = connections.values.first(where: {
+                $0.connection.remoteAddress.host == outbound.hop.address.host
+                    && $0.connection.remoteAddress.port == outbound.hop.address.port
+            }) {
+                entry.connection.send(outbound.bytes)
+            } else {
+                logger.debug("no connection for \(outbound.hop)")
+            }
+        }
+    }
+
+    /// Sends BYE on every call; returns how many.
+    func shutdown() -> Int {
+        let count = calls.count
+        for (id, var call) in calls {
+            let bye = call.dialog.makeRequest(.bye)
+            if let hop = hop(for: call.dialog) {
+                perform(transactions.send(bye, to: hop, now: .now).1)
+            }
+            calls[id] = call
+            logger.info("hanging up", metadata: ["room": "\(call.room)", "call": "\(id.callID)"])
+        }
+        return count
+    }
+
+    func closeConnections() {
+        timer?.cancel()
+        timer = nil
+        for entry in connections.values { entry.connection.close(reason: "bridge stopping") }
+    }
+
+    // MARK: Core actions
+
+    private func perform(_ actions: [TransactionAction]) {
+        for action in actions {
+            switch action {
+            case .send(let outbound):
+                transmit(outbound)
+            case .request(let request, let transaction, let source):
+                handle(request, transaction: transaction, source: source)
+            case .response(let response, let transaction):
+                handle(response, transaction: transaction)
+            case .cancelled(let id, _):
+                logger.info("call attempt cancelled", metadata: ["transaction": "\(id)"])
+            case .timedOut(let id):
+                logger.debug("transaction timed out", metadata: ["transaction": "\(id)"])
+            case .transportFailed, .terminated:
+                break
+            case .malformed(let error, let source):
+                counters.malformed += 1
+                logger.debug("malformed SIP message", metadata: ["source": "\(source)", "error": "\(error)"])
+            case .strayResponse:
+                counters.strayResponses += 1
+            }
+        }
+        armTimer()
+    }
+
+    /// A response to one of the bridge's own in-dialog requests (BYE today; re-INVITE and UPDATE later).
+    private func handle(_ response: SIPResponse, transaction: TransactionID) {
+        guard let id = DialogID(incoming: response), var call = calls[id],
+              let request = transactions.request(of: transaction) else { return }
+        var actions: [TransactionAction] = []
+        for dialogAction in call.dialog.receive(response, for: request, now: .now) {
+            switch dialogAction {
+            case .send(let outbound): actions.append(.send(outbound))
+            case .sendACK(let ack): if let hop = hop(for: call.dialog) { actions += transactions.sendACK(ack, to: hop) }
+            case .terminated, .ackTimedOut, .retryRequest: break
+            }
+        }
+        if request.method == .bye, response.statusCode >= 200 {
+            calls[id] = nil
+            counters.callsEnded += 1
+        } else {
+            calls[id] = call
+        }
+        perform(actions)
+    }
+
+    private func armTimer() {
+        var deadline = transactions.nextDeadline
+        for call in calls.values {
+            if let next = call.dialog.nextDeadline { deadline = [deadline, next].compactMap { $0 }.min() }
+        }
+        guard let deadline else {
+            timer?.cancel()
+            timer = nil
+            return
+        }
+        if timer == nil {
+            let source = DispatchSource.makeTimerSource(queue: queue)
+            source.setEventHandler { [unowned self] in self.fire() }
+            source.resume()
+            timer = source
+        }
+        let delay = max(Duration.zero, deadline - .now)
+        let (seconds, attoseconds) = delay.components
+        let nanos = Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
+        timer?.schedule(deadline: .now() + .nanoseconds(nanos), leeway: .milliseconds(2))
+    }
+
+    private func fire() {
+        let now = ContinuousClock.now
+        var actions = transactions.timeout(now: now)
+        for (id, var call) in calls {
+            for dialogAction in call.dialog.timeout(now: now) {
+                switch dialogAction {
+                case .send(let outbound):
+                    actions.append(.send(outbound))
+                case .sendACK(let ack):
+                    if let hop = hop(for: call.dialog) { actions += transactions.sendACK(ack, to: hop) }
+                case .ackTimedOut:
+                    logger.info("no ACK for our 200: hanging up", metadata: ["call": "\(id)"])
+                    let bye = call.dialog.makeRequest(.bye)
+                    if let hop = hop(for: call.dialog) { actions += transactions.send(bye, to: hop, now: now).1 }
+                case .retryRequest, .terminated:
+                    break
+                }
+            }
+            calls[id] = call
+        }
+        perform(actions)
+    }
+
+    // MARK: Requests
+
+    private func respond(_ response: SIPResponse, to transaction: TransactionID?) {
+        guard let transaction else { return }
+        perform(transactions.respond(response, to: transaction, now: .now))
+    }
+
+    private func handle(_ request: SIPRequest, transaction: TransactionID?, source: SIPHop) {
+        let toTag = transactions.makeTag()
+        if let refusal = screening.refusal(of: request, toTag: toTag) {
+            respond(refusal, to: transaction)
+            return
+        }
+        if request.to?.tag != nil {
+            handleInDialog(request, transaction: transaction, source: source)
+            return
+        }
+        switch request.method {
+        case .options:
+            var response = screening.optionsResponse(to: request, toTag: toTag)
+            response.headers.append(.contact, "<\(localURI(room: nil, transport: source.transport))>")
+            respond(response, to: transaction)
+        case .invite:
+            handleInvite(request, transaction: transaction, source: source, toTag: toTag)
+        case .ack:
+            break  // an ACK outside any dialog: nothing to acknowledge
+        case .bye, .update:
+            respond(SIPResponse(answering: request, statusCode: 481, toTag: toTag), to: transaction)
+        default:
+            var response = SIPResponse(answering: request, statusCode: 405, toTag: toTag)
+            response.headers.append(.allow, "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE")
+            respond(response, to: transaction)
+        }
+    }
+
+    private func handleInvite(_ request: SIPRequest, transaction: TransactionID?, source: SIPHop, toTag: String) {
+        let now = ContinuousClock.now
+        guard let roomID = request.uri.user, let room = rooms[roomID] else {
+            respond(SIPResponse(answering: request, statusCode: 404, reasonPhrase: "Room Not Found", toTag: toTag),
+                    to: transaction)
+            return
+        }
+        var user: String?
+        if !room.allowAnonymous {
+            switch authenticator.authenticate(request, source: source.address.host, now: now,
+                                              lookup: { [credentials] in credentials[$0] }) {
+            case .authenticated(let name):
+                user = name
+            case .challenge(let stale, let failure):
+                if failure != .missingCredentials && failure != .staleNonce {
+                    counters.authFailures += 1
+                    logger.notice("authentication failed", metadata: [
+                        "source": "\(source.address)", "room": "\(roomID)", "reason": "\(failure)"])
+                }
+                respond(authenticator.challengeResponse(to: request, toTag: toTag, stale: stale, now: now),
+                        to: transaction)
+                return
+            case .throttled(let firstTime):
+                if firstTime {
+                    logger.warning("too many authentication failures: throttling source",
+                                   metadata: ["source": "\(source.address.host)"])
+                }
+                respond(SIPResponse(answering: request, statusCode: 403, reasonPhrase: "Too Many Failures",
+                                    toTag: toTag), to: transaction)
+                return
+            }
+        }
+        if let limit = room.maxParticipants, calls.values.filter({ $0.room == roomID }).count >= limit {
+            var response = SIPResponse(answering: request, statusCode: 486, reasonPhrase: "Room Full", toTag: toTag)
+            response.headers.append(.retryAfter, "60")
+            respond(response, to: transaction)
+            return
+        }
+        guard let offerBytes = request.sessionDescription() else {
+            // The bridge does not make offers in 2xx yet; say so instead of failing later.
+            var response = SIPResponse(answering: request, statusCode: 488, toTag: toTag)
+            response.headers.append(.warning, "399 \(configuration.sip.domain) \"an SDP offer is required\"")
+            respond(response, to: transaction)
+            return
+        }
+        let ice = ICECredentials(usernameFragment: Self.token(8, using: &random),
+                                 password: Self.token(24, using: &random))
+        let negotiated: NegotiatedSession
+        do {
+            let offer = try SessionDescription(parsing: offerBytes)
+            negotiated = try OfferAnswer.answer(to: offer, configuration: answerConfiguration(room: room, ice: ice),
+                                                sessionID: UInt64.random(in: 1...UInt64(Int64.max), using: &random))
+        } catch let error as SDPParseError {
+            reject(request, transaction: transaction, toTag: toTag, error.sipRejection)
+            return
+        } catch let error as OfferRejection {
+            reject(request, transaction: transaction, toTag: toTag, error.sipRejection)
+            return
+        } catch {
+            reject(request, transaction: transaction, toTag: toTag, nil)
+            return
+        }
+
+        var response = SIPResponse(answering: request, statusCode: 200, toTag: toTag)
+        let contact = NameAddress(uri: SIPURI(localURI(room: roomID, transport: source.transport))!,
+                                  parameters: negotiated.clue != nil ? [SIPParameter(NameAddress.clueFeatureTag)] : [])
+        response.headers.append(.contact, contact.description)
+        response.headers.append(.allow, "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE")
+        response.headers.append(.supported, "timer")
+        response.headers.append(.contentType, MediaType.sdp.description)
+        response.body = Array(negotiated.local.text.utf8)
+        guard let dialog = Dialog(uas: request, response: response, localContact: contact, source: source,
+                                  random: SIPRandom(seed: random.next())) else {
+            respond(SIPResponse(answering: request, statusCode: 400, reasonPhrase: "Cannot Create Dialog",
+                                toTag: toTag), to: transaction)
+            return
+        }
+        var call = Call(dialog: dialog, room: roomID, user: user, session: negotiated, ice: ice, started: now)
+        if let transaction, let hop = transactions.responseDestination(of: transaction) {
+            call.dialog.sent(response, for: request, to: hop, now: now)
+        }
+        calls[dialog.id] = call
+        counters.callsStarted += 1
+        logger.info("call admitted", metadata: [
+            "room": "\(roomID)", "user": "\(user ?? "anonymous")", "transport": "\(source.transport)",
+            "clue": "\(negotiated.clue != nil)", "call": "\(dialog.id.callID)"])
+        respond(response, to: transaction)
+    }
+
+    private func handleInDialog(_ request: SIPRequest, transaction: TransactionID?, source: SIPHop) {
+        let now = ContinuousClock.now
+        guard let id = DialogID(incoming: request), var call = calls[id] else {
+            if request.method != .ack {
+                respond(SIPResponse(answering: request, statusCode: 481, toTag: nil), to: transaction)
+            }
+            return
+        }
+        switch call.dialog.receive(request, source: source, now: now) {
+        case .rejected(let response):
+            calls[id] = call
+            respond(response, to: transaction)
+        case .acknowledged, .ignored:
+            calls[id] = call
+        case .accepted:
+            switch request.method {
+            case .bye:
+                let response = SIPResponse(answering: request, statusCode: 200, toTag: nil)
+                if let transaction, let hop = transactions.responseDestination(of: transaction) {
+                    call.dialog.sent(response, for: request, to: hop, now: now)
+                }
+                calls[id] = nil
+                counters.callsEnded += 1
+                logger.info("call ended by caller", metadata: ["room": "\(call.room)", "call": "\(id.callID)"])
+                respond(response, to: transaction)
+            case .invite, .update:
+                var response: SIPResponse
+                if let offerBytes = request.sessionDescription() {
+                    do {
+                        let offer = try SessionDescription(parsing: offerBytes)
+                        let room = rooms[call.room] ?? Room(id: call.room, allowAnonymous: false, allowPlainRTP: false)
+                        call.session = try OfferAnswer.answer(
+                            to: offer, configuration: answerConfiguration(room: room, ice: call.ice), sessionID: 0,
+                            previous: call.session)
+                        response = SIPResponse(answering: request, statusCode: 200, toTag: nil)
+                        response.headers.append(.contentType, MediaType.sdp.description)
+                        response.body = Array(call.session.local.text.utf8)
+                    } catch let error as OfferRejection {
+                        response = rejection(request, toTag: nil, error.sipRejection)
+                    } catch let error as SDPParseError {
+                        response = rejection(request, toTag: nil, error.sipRejection)
+                    } catch {
+                        response = rejection(request, toTag: nil, nil)
+                    }
+                } else {
+                    // No offer: answer with the current session (RFC 3261 section 14.2).
+                    response = SIPResponse(answering: request, statusCode: 200, toTag: nil)
+                    response.headers.append(.contentType, MediaType.sdp.description)
+                    response.body = Array(call.session.local.text.utf8)
+                }
+                response.headers.append(.contact, call.dialog.localContact.description)
+                if let transaction, let hop = transactions.responseDestination(of: transaction) {
+                    call.dialog.sent(response, for: request, to: hop, now: now)
+                }
+                calls[id] = call
+                respond(response, to: transaction)
+            case .options:
+                calls[id] = call
+                respond(screening.optionsResponse(to: request, toTag: call.dialog.id.localTag), to: transaction)
+            default:
+                calls[id] = call
+                respond(SIPResponse(answering: request, statusCode: 405, toTag: nil), to: transaction)
+            }
+        }
+    }
+
+    private func reject(_ request: SIPRequest, transaction: TransactionID?, toTag: String, _ rejection: SIPRejection?) {
+        respond(self.rejection(request, toTag: toTag, rejection), to: transaction)
+    }
+
+    private func rejection(_ request: SIPRequest, toTag: String?, _ rejection: SIPRejection?) -> SIPResponse {
+        guard let rejection else {
+            return SIPResponse(answering: request, statusCode: 488, toTag: toTag)
+        }
+        var response = SIPResponse(answering: request, statusCode: Int(rejection.statusCode),
+                                   reasonPhrase: rejection.reasonPhrase, toTag: toTag)
+        response.headers.append(.warning,
+                                "\(rejection.warningCode) \(configuration.sip.domain) \"\(rejection.warningText)\"")
+        logger.info("offer refused", metadata: ["status": "\(rejection.statusCode)",
+                                                "reason": "\(rejection.warningText)"])
+        return response
+    }
+
+    // MARK: Helpers
+
+    private func answerConfiguration(room: Room, ice: ICECredentials) -> OfferAnswerConfiguration {
+        let fingerprint = Fingerprint(hashFunction: .sha256, digest: identity.dtlsFingerprint.digest)
+        return OfferAnswerConfiguration(mediaAddress: configuration.media.address, mediaPort: configuration.media.port,
+                                       ice: ice, fingerprint: fingerprint, allowPlainRTP: room.allowPlainRTP)
+    }
+
+    private func localURI(room: String?, transport: SIPTransport) -> String {
+        let listen = configuration.sip.listen.first { $0.transport.rawValue == transport.rawValue.lowercased() }
+            ?? configuration.sip.listen[0]
+        let host = listen.host.contains(":") ? "[\(listen.host)]" : listen.host
+        let user = room.map { "\($0)@" } ?? ""
+        let suffix = transport == .udp ? "" : ";transport=\(transport.rawValue.lowercased())"
+        return "sip:\(user)\(host):\(listen.port)\(suffix)"
+    }
+
+    private func hop(for dialog: Dialog) -> SIPHop? {
+        if let flow = dialog.remoteFlow { return flow }
+        guard let host = dialog.nextHopURI.host else { return nil }
+        let transport = SIPTransport(via: dialog.nextHopURI.transport ?? "udp") ?? .udp
+        return SIPHop(transport: transport,
+                      address: SIPAddress(host: host.address, port: dialog.nextHopURI.port ?? transport.defaultPort))
+    }
+
+    /// ICE credentials: RFC 8445 section 5.3 asks for at least 24 bits (ufrag) and 128 bits (pwd) of randomness.
+    static func token(_ length: Int, using generator: inout SystemRandomNumberGenerator) -> String {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+        return String((0..<length).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] })
+    }
+}
