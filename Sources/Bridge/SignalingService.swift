@@ -38,7 +38,11 @@ final class SignalingService {
     private var rooms: [String: Room]
     private let screening = RequestScreening(supportedOptions: ["timer"])
     private var calls: [DialogID: Call] = [:]
+    /// The next deadline of each dialog that has one (a 2xx awaiting its ACK, a glare retry): kept beside the calls
+    /// so that arming the timer never walks every call.
+    private var dialogDeadlines: [DialogID: ContinuousClock.Instant] = [:]
     private var udpSockets: [SIPAddress: UDPSocket] = [:]
+    private var knownAddresses: [SIPAddress: SocketAddress] = [:]
     private var connections: [SIPConnectionID: (connection: StreamConnection, framer: SIPStreamFramer)] = [:]
     private var nextConnection: UInt64 = 1
     private var timer: DispatchSourceTimer?
@@ -93,7 +97,11 @@ final class SignalingService {
         if udpSockets.count == 1 || udpSockets[local] === socket, udpSockets[SIPAddress(host: "", port: 0)] == nil {
             udpSockets[SIPAddress(host: "", port: 0)] = socket  // the default for sending
         }
-        let hop = SIPHop(transport: .udp, address: SIPAddress(host: source.host, port: source.port))
+        let address = SIPAddress(host: source.host, port: source.port)
+        // Replies mostly go back where requests came from: remember the resolved form so sending needs no lookup.
+        if knownAddresses.count > 50_000 { knownAddresses.removeAll(keepingCapacity: true) }
+        knownAddresses[address] = source
+        let hop = SIPHop(transport: .udp, address: address)
         perform(transactions.receive(Array(bytes), from: hop, now: .now))
     }
 
@@ -138,7 +146,8 @@ final class SignalingService {
         switch outbound.hop.transport {
         case .udp:
             guard let socket = udpSockets[SIPAddress(host: "", port: 0)],
-                  let address = SocketAddress(host: outbound.hop.address.host, port: outbound.hop.address.port)
+                  let address = knownAddresses[outbound.hop.address]
+                    ?? SocketAddress(host: outbound.hop.address.host, port: outbound.hop.address.port)
             else { return }
             socket.send(outbound.bytes, to: address)
         case .tcp, .tls:
@@ -165,7 +174,7 @@ final class SignalingService {
             if let hop = hop(for: call.dialog) {
                 perform(transactions.send(bye, to: hop, now: .now).1)
             }
-            calls[id] = call
+            store(call, for: id)
             logger.info("hanging up", metadata: ["room": "\(call.room)", "call": "\(id.callID)"])
         }
         return count
@@ -217,19 +226,23 @@ final class SignalingService {
             }
         }
         if request.method == .bye, response.statusCode >= 200 {
-            calls[id] = nil
+            store(nil, for: id)
             counters.callsEnded += 1
         } else {
-            calls[id] = call
+            store(call, for: id)
         }
         perform(actions)
     }
 
+    /// Every change to a call goes through here, so `dialogDeadlines` stays true.
+    private func store(_ call: Call?, for id: DialogID) {
+        calls[id] = call
+        dialogDeadlines[id] = call?.dialog.nextDeadline
+    }
+
     private func armTimer() {
         var deadline = transactions.nextDeadline
-        for call in calls.values {
-            if let next = call.dialog.nextDeadline { deadline = [deadline, next].compactMap { $0 }.min() }
-        }
+        if let next = dialogDeadlines.values.min() { deadline = [deadline, next].compactMap { $0 }.min() }
         guard let deadline else {
             timer?.cancel()
             timer = nil
@@ -250,7 +263,8 @@ final class SignalingService {
     private func fire() {
         let now = ContinuousClock.now
         var actions = transactions.timeout(now: now)
-        for (id, var call) in calls {
+        for (id, due) in dialogDeadlines where due <= now {
+            guard var call = calls[id] else { continue }
             for dialogAction in call.dialog.timeout(now: now) {
                 switch dialogAction {
                 case .send(let outbound):
@@ -265,7 +279,7 @@ final class SignalingService {
                     break
                 }
             }
-            calls[id] = call
+            store(call, for: id)
         }
         perform(actions)
     }
@@ -386,7 +400,7 @@ final class SignalingService {
         if let transaction, let hop = transactions.responseDestination(of: transaction) {
             call.dialog.sent(response, for: request, to: hop, now: now)
         }
-        calls[dialog.id] = call
+        store(call, for: dialog.id)
         counters.callsStarted += 1
         logger.info("call admitted", metadata: [
             "room": "\(roomID)", "user": "\(user ?? "anonymous")", "transport": "\(source.transport)",
@@ -404,10 +418,10 @@ final class SignalingService {
         }
         switch call.dialog.receive(request, source: source, now: now) {
         case .rejected(let response):
-            calls[id] = call
+            store(call, for: id)
             respond(response, to: transaction)
         case .acknowledged, .ignored:
-            calls[id] = call
+            store(call, for: id)
         case .accepted:
             switch request.method {
             case .bye:
@@ -415,7 +429,7 @@ final class SignalingService {
                 if let transaction, let hop = transactions.responseDestination(of: transaction) {
                     call.dialog.sent(response, for: request, to: hop, now: now)
                 }
-                calls[id] = nil
+                store(nil, for: id)
                 counters.callsEnded += 1
                 logger.info("call ended by caller", metadata: ["room": "\(call.room)", "call": "\(id.callID)"])
                 respond(response, to: transaction)
@@ -448,13 +462,13 @@ final class SignalingService {
                 if let transaction, let hop = transactions.responseDestination(of: transaction) {
                     call.dialog.sent(response, for: request, to: hop, now: now)
                 }
-                calls[id] = call
+                store(call, for: id)
                 respond(response, to: transaction)
             case .options:
-                calls[id] = call
+                store(call, for: id)
                 respond(screening.optionsResponse(to: request, toTag: call.dialog.id.localTag), to: transaction)
             default:
-                calls[id] = call
+                store(call, for: id)
                 respond(SIPResponse(answering: request, statusCode: 405, toTag: nil), to: transaction)
             }
         }
