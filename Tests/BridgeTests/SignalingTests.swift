@@ -98,3 +98,28 @@ import Testing
         #expect(bridge.log.contains("stopped"))
     }
 }
+
+/// Unusual and malformed SIP replayed at the running bridge: well-formed requests are never answered 400,
+/// malformed ones never 1xx/2xx, nobody gets in unauthenticated, and the bridge still answers OPTIONS.
+@Suite struct MalformedReplayTests {
+    @Test func corpusReplay() throws {
+        let bridge = try BridgeProcess()
+        let peers = BridgeProcess.sippScenarios.deletingLastPathComponent().appendingPathComponent("peers")
+        let corpus = BridgeProcess.sippScenarios.deletingLastPathComponent()
+            .appendingPathComponent("../../Fuzz/corpus/sip").standardized
+        let python = Process()
+        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        python.arguments = ["python3", peers.appendingPathComponent("replay_sip.py").path, "127.0.0.1",
+                            String(bridge.sipPort), corpus.path]
+        let output = bridge.directory.appendingPathComponent("replay.out")
+        FileManager.default.createFile(atPath: output.path, contents: nil)
+        python.standardOutput = try FileHandle(forWritingTo: output)
+        python.standardError = python.standardOutput
+        try python.run()
+        python.waitUntilExit()
+        let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+        #expect(python.terminationStatus == 0, "\(text)")
+        #expect(text.contains("OPTIONS afterwards: [200"))
+        #expect(!bridge.log.contains("call admitted"))
+    }
+}
