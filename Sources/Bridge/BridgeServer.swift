@@ -37,12 +37,12 @@ public final class BridgeServer: @unchecked Sendable {
             }
             switch address.transport {
             case .udp:
-                var socket: UDPSocket?
-                socket = try UDPSocket(bind: socketAddress, queue: signalingQueue) { [unowned self] bytes, from in
-                    self.signaling.receiveDatagram(bytes, from: from, via: socket!)
+                let socket = try UDPSocket(bind: socketAddress, queue: signalingQueue) { [unowned self] bytes, from in
+                    self.signaling.receiveDatagram(bytes, from: from)
                 }
-                udpSockets.append(socket!)
-                logger.info("listening \(address.transport.rawValue)://\(socket!.localAddress)")
+                signaling.register(socket)
+                udpSockets.append(socket)
+                logger.info("listening \(address.transport.rawValue)://\(socket.localAddress)")
             case .tcp, .tls:
                 let secure = address.transport == .tls
                 let listener = try StreamListener(

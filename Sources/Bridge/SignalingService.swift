@@ -41,7 +41,7 @@ final class SignalingService {
     /// The next deadline of each dialog that has one (a 2xx awaiting its ACK, a glare retry): kept beside the calls
     /// so that arming the timer never walks every call.
     private var dialogDeadlines: [DialogID: ContinuousClock.Instant] = [:]
-    private var udpSockets: [SIPAddress: UDPSocket] = [:]
+    private var udpSocket: UDPSocket?
     private var knownAddresses: [SIPAddress: SocketAddress] = [:]
     private var connections: [SIPConnectionID: (connection: StreamConnection, framer: SIPStreamFramer)] = [:]
     private var nextConnection: UInt64 = 1
@@ -91,12 +91,13 @@ final class SignalingService {
 
     // MARK: Transports
 
-    func receiveDatagram(_ bytes: UnsafeRawBufferPointer, from source: SocketAddress, via socket: UDPSocket) {
-        let local = SIPAddress(host: socket.localAddress.host, port: socket.localAddress.port)
-        if udpSockets[local] == nil { udpSockets[local] = socket }
-        if udpSockets.count == 1 || udpSockets[local] === socket, udpSockets[SIPAddress(host: "", port: 0)] == nil {
-            udpSockets[SIPAddress(host: "", port: 0)] = socket  // the default for sending
-        }
+    /// UDP requests are answered from the first UDP listener (RFC 3261 section 18.2.2 only asks for the
+    /// address in Via; one socket keeps the source port stable for NATs that latched it).
+    func register(_ socket: UDPSocket) {
+        if udpSocket == nil { udpSocket = socket }
+    }
+
+    func receiveDatagram(_ bytes: UnsafeRawBufferPointer, from source: SocketAddress) {
         let address = SIPAddress(host: source.host, port: source.port)
         // Replies mostly go back where requests came from: remember the resolved form so sending needs no lookup.
         if knownAddresses.count > 50_000 { knownAddresses.removeAll(keepingCapacity: true) }
@@ -145,7 +146,7 @@ final class SignalingService {
     private func transmit(_ outbound: SIPOutbound) {
         switch outbound.hop.transport {
         case .udp:
-            guard let socket = udpSockets[SIPAddress(host: "", port: 0)],
+            guard let socket = udpSocket,
                   let address = knownAddresses[outbound.hop.address]
                     ?? SocketAddress(host: outbound.hop.address.host, port: outbound.hop.address.port)
             else { return }
