@@ -228,24 +228,16 @@ private struct Output {
     }
 
     private func escapeText(_ value: String, in place: String) throws(XMLWriteError) -> String {
-        if isPlain(value) { return value }
-        var result = ""
-        result.reserveCapacity(value.utf8.count)
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "&": result += "&amp;"
-            case "<": result += "&lt;"
-            case ">": result += "&gt;"
-            case "\r": result += "&#13;"
-            default:
-                try checkCharacter(scalar, in: place)
-                result.unicodeScalars.append(scalar)
-            }
-        }
-        return result
+        try escape(value, in: place, attribute: false)
     }
 
     private func escapeAttribute(_ value: String, in place: String) throws(XMLWriteError) -> String {
+        try escape(value, in: place, attribute: true)
+    }
+
+    /// Text escapes `&`, `<`, `>` and CR (which a reader would normalise away); attribute values also escape the
+    /// quote and the whitespace characters that attribute-value normalisation would turn into spaces.
+    private func escape(_ value: String, in place: String, attribute: Bool) throws(XMLWriteError) -> String {
         if isPlain(value) { return value }
         var result = ""
         result.reserveCapacity(value.utf8.count)
@@ -253,9 +245,10 @@ private struct Output {
             switch scalar {
             case "&": result += "&amp;"
             case "<": result += "&lt;"
-            case "\"": result += "&quot;"
-            case "\t": result += "&#9;"
-            case "\n": result += "&#10;"
+            case ">" where !attribute: result += "&gt;"
+            case "\"" where attribute: result += "&quot;"
+            case "\t" where attribute: result += "&#9;"
+            case "\n" where attribute: result += "&#10;"
             case "\r": result += "&#13;"
             default:
                 try checkCharacter(scalar, in: place)
