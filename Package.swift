@@ -44,8 +44,17 @@ let package = Package(
         // TLS/DTLS over OpenSSL memory BIOs, the bridge's certificate and fingerprints.
         .target(name: "SecureTransport", dependencies: ["COpenSSL"], exclude: ["README.md"]),
 
+        // STUN (RFC 8489), the ICE-lite agent and consent freshness, the RFC 7983 demultiplexer.
+        .target(name: "ICE", dependencies: ["COpenSSL"], exclude: ["README.md"]),
+        // SRTP/SRTCP contexts over libsrtp2.
+        .target(name: "MediaSecurity", dependencies: ["CSRTP", "SecureTransport"], exclude: ["README.md"]),
+
+        // recvmmsg/sendmmsg need _GNU_SOURCE, which Swift's Glibc module does not define.
+        .target(name: "CSocketBatch"),
+
         // The Dispatch driver: sockets, timers, configuration, session wiring.
         .target(name: "Bridge", dependencies: [
+            "CSocketBatch",
             "SIP", "SDP", "SecureTransport", "CLUEProtocol", "CLUEModel",
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
@@ -68,6 +77,8 @@ let package = Package(
         .testTarget(name: "SDPTests", dependencies: ["SDP"]),
         .testTarget(name: "SecureTransportTests", dependencies: ["SecureTransport"]),
         .testTarget(name: "BridgeTests", dependencies: ["Bridge"], exclude: ["sipp", "peers"]),
+        .testTarget(name: "ICETests", dependencies: ["ICE"]),
+        .testTarget(name: "MediaSecurityTests", dependencies: ["MediaSecurity"]),
 
         // Benchmarks/: `make bench`.
         .executableTarget(name: "clue-bench", dependencies: ["CLUEModel", "CLUEProtocol", "CLibXML2"],

@@ -1,0 +1,117 @@
+import CSocketBatch
+import Dispatch
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The media port: a non-blocking UDP socket read and written in batches (`recvmmsg`/`sendmmsg`) through buffers
+/// allocated once, so the media hot path allocates nothing per packet.
+///
+/// Confined to its queue. The handler sees each datagram as a view into the receive slab, valid only during the
+/// call; `enqueue` copies into the send slab, and `flush` (called after each receive batch, and when the slab is
+/// full) hands the whole batch to the kernel at once.
+public final class BatchedUDPSocket: @unchecked Sendable {
+    public typealias Handler = (UnsafeMutableRawBufferPointer, SocketAddress) -> Void
+
+    public static let batchSize = 32
+    public static let slotBytes = 2048
+
+    public let localAddress: SocketAddress
+    private let descriptor: Int32
+    private let source: DispatchSourceRead
+    private let receive: OpaquePointer
+    private let send: OpaquePointer
+    private var pendingSends = 0
+    /// Datagrams the kernel would not take (full socket buffer): dropped, as the network would.
+    public private(set) var droppedSends = 0
+    public private(set) var receivedDatagrams = 0
+
+    public init(bind address: SocketAddress, queue: DispatchQueue, bufferBytes: Int = 4 << 20,
+                handler: @escaping Handler) throws {
+        let fd = socket(address.family, Int32(SOCK_DGRAM.rawValue), 0)
+        guard fd >= 0 else { throw SocketError("socket") }
+        var size = Int32(bufferBytes)
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        guard address.withSockaddr({ bind(fd, $0, $1) }) == 0 else {
+            let error = SocketError("bind \(address)")
+            Glibc.close(fd)
+            throw error
+        }
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+        descriptor = fd
+        localAddress = UDPSocket.localAddress(of: fd) ?? address
+        guard let receive = clue_batch_create(UInt32(Self.batchSize), UInt32(Self.slotBytes)),
+              let send = clue_batch_create(UInt32(Self.batchSize), UInt32(Self.slotBytes)) else {
+            Glibc.close(fd)
+            throw SocketError("allocate batch", code: ENOMEM)
+        }
+        self.receive = receive
+        self.send = send
+        source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
+        source.setCancelHandler {
+            Glibc.close(fd)
+            clue_batch_destroy(receive)
+            clue_batch_destroy(send)
+        }
+        source.setEventHandler { [unowned self] in self.drain(handler) }
+        source.resume()
+    }
+
+    deinit {
+        source.cancel()
+    }
+
+    public func close() {
+        source.cancel()
+    }
+
+    /// Queues one datagram; sent with the next `flush`.
+    public func enqueue(_ bytes: UnsafeRawBufferPointer, to address: SocketAddress) {
+        guard bytes.count <= Self.slotBytes else {
+            droppedSends += 1
+            return
+        }
+        if pendingSends == Self.batchSize { flush() }
+        let filled = address.withSockaddr { pointer, length in
+            clue_batch_fill(send, UInt32(pendingSends), bytes.baseAddress, bytes.count, pointer, length)
+        }
+        if filled == 0 { pendingSends += 1 } else { droppedSends += 1 }
+    }
+
+    /// Hands every queued datagram to the kernel in one `sendmmsg` (retried for what it did not take).
+    public func flush() {
+        var first = 0
+        while first < pendingSends {
+            let sent = clue_batch_send(send, descriptor, UInt32(first), UInt32(pendingSends - first))
+            guard sent > 0 else {
+                droppedSends += pendingSends - first
+                break
+            }
+            first += Int(sent)
+        }
+        pendingSends = 0
+    }
+
+    private func drain(_ handler: Handler) {
+        // Up to 8 batches per wake-up so one busy port cannot starve the queue's timers.
+        for _ in 0..<8 {
+            let count = Int(clue_batch_receive(receive, descriptor))
+            guard count > 0 else { break }
+            receivedDatagrams += count
+            for index in 0..<count {
+                var length = 0
+                let payload = clue_batch_payload(receive, UInt32(index), &length)
+                var addressLength: socklen_t = 0
+                let storage = clue_batch_source(receive, UInt32(index), &addressLength)!.pointee
+                handler(UnsafeMutableRawBufferPointer(start: payload, count: length),
+                        SocketAddress(storage: storage, length: addressLength))
+            }
+            flush()
+            if count < Self.batchSize { break }
+        }
+        flush()
+    }
+}
+

@@ -1,0 +1,29 @@
+// Batched datagram I/O (recvmmsg/sendmmsg) for the media port. These calls need _GNU_SOURCE, which Swift's Glibc
+// module does not define, so the mmsghdr arrays live here behind an opaque handle.
+#ifndef CLUE_SOCKET_BATCH_H
+#define CLUE_SOCKET_BATCH_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+
+typedef struct clue_batch clue_batch;
+
+/// `count` slots of `slot_bytes` each, allocated once. NULL when out of memory.
+clue_batch *clue_batch_create(unsigned count, unsigned slot_bytes);
+void clue_batch_destroy(clue_batch *batch);
+
+/// One recvmmsg into every slot (MSG_DONTWAIT). Returns how many datagrams arrived, 0 when none, -1 on error.
+int clue_batch_receive(clue_batch *batch, int fd);
+
+/// The payload and length of received slot `index`.
+unsigned char *clue_batch_payload(clue_batch *batch, unsigned index, size_t *length);
+/// The source address of received slot `index`.
+const struct sockaddr_storage *clue_batch_source(clue_batch *batch, unsigned index, socklen_t *length);
+
+/// Fills slot `index` for sending. Returns 0, or -1 when the payload does not fit a slot.
+int clue_batch_fill(clue_batch *batch, unsigned index, const void *payload, size_t length,
+                    const struct sockaddr *destination, socklen_t destination_length);
+/// One sendmmsg of slots [first, first + count). Returns how many the kernel took, or -1.
+int clue_batch_send(clue_batch *batch, int fd, unsigned first, unsigned count);
+
+#endif

@@ -1,0 +1,2 @@
+import CSRTP
+enum MediaSecurityModule {}
