@@ -34,9 +34,9 @@ let package = Package(
                 dependencies: ["CLibXML2", "COpenSSL", "CSRTP", "CUsrsctp", "CFFmpeg"]),
 
         .target(name: "CLUEModel", dependencies: ["CLibXML2"],
-                exclude: ["Schemas/README.md", "Schemas/clue-info.xsd",
+                exclude: ["README.md", "Schemas/README.md", "Schemas/clue-info.xsd",
                           "Schemas/clue-protocol.xsd", "Schemas/vcard-4.0.xsd"]),
-        .target(name: "CLUEProtocol", dependencies: ["CLUEModel"]),
+        .target(name: "CLUEProtocol", dependencies: ["CLUEModel"], exclude: ["README.md"]),
 
         // Signaling (sans-IO cores).
         .target(name: "SIP", exclude: ["README.md"]),
@@ -58,7 +58,7 @@ let package = Package(
             "SIP", "SDP", "SecureTransport", "CLUEProtocol", "CLUEModel",
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], exclude: ["README.md"]),
 
         // Properties checked by the fuzzers (Fuzz/) and replayed over the committed corpora by the tests.
         .target(name: "CLUEFuzzing", dependencies: ["CLUEModel", "CLUEProtocol", "SIP", "SDP"]),
