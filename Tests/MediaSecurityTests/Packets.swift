@@ -1,0 +1,44 @@
+import MediaSecurity
+import SecureTransport
+
+/// RTP and RTCP packets for the tests (RFC 3550 sections 5.1 and 6.4.1).
+enum Packets {
+    static func rtp(sequence: UInt16, ssrc: UInt32 = 0x1234_5678, payload: [UInt8] = Array(0..<160)) -> [UInt8] {
+        let timestamp = UInt32(sequence) &* 960
+        return [0x80, 96, UInt8(sequence >> 8), UInt8(sequence & 0xff)]
+            + bigEndian(timestamp) + bigEndian(ssrc) + payload
+    }
+
+    /// A sender report without report blocks: 28 bytes.
+    static func senderReport(ssrc: UInt32 = 0x1234_5678, packets: UInt32 = 7) -> [UInt8] {
+        [0x80, 200, 0, 6] + bigEndian(ssrc) + bigEndian(0xE000_0000) + bigEndian(0x8000_0000)
+            + bigEndian(48_000) + bigEndian(packets) + bigEndian(packets * 160)
+    }
+
+    static func bigEndian(_ value: UInt32) -> [UInt8] {
+        [UInt8(value >> 24), UInt8((value >> 16) & 0xff), UInt8((value >> 8) & 0xff), UInt8(value & 0xff)]
+    }
+
+    static func key(_ profile: SRTPProtectionProfile, seed: UInt8) -> SRTPMasterKey {
+        SRTPMasterKey(key: (0..<UInt8(profile.masterKeyLength)).map { $0 &+ seed },
+                      salt: (0..<UInt8(profile.masterSaltLength)).map { $0 &* 3 &+ seed })
+    }
+
+    static func pair(_ profile: SRTPProtectionProfile, seed: UInt8 = 1,
+                     replayWindow: Int = 1024) throws -> (SRTPSender, SRTPReceiver) {
+        let key = key(profile, seed: seed)
+        return (try SRTPSender(key: key, profile: profile),
+                try SRTPReceiver(key: key, profile: profile, replayWindow: replayWindow))
+    }
+
+    static func hex(_ string: String) -> [UInt8] {
+        var bytes: [UInt8] = []
+        var index = string.startIndex
+        while index < string.endIndex {
+            let next = string.index(index, offsetBy: 2)
+            bytes.append(UInt8(string[index..<next], radix: 16)!)
+            index = next
+        }
+        return bytes
+    }
+}
