@@ -61,7 +61,7 @@ let package = Package(
         ], exclude: ["README.md"]),
 
         // Properties checked by the fuzzers (Fuzz/) and replayed over the committed corpora by the tests.
-        .target(name: "CLUEFuzzing", dependencies: ["CLUEModel", "CLUEProtocol", "SIP", "SDP"]),
+        .target(name: "CLUEFuzzing", dependencies: ["CLUEModel", "CLUEProtocol", "SIP", "SDP", "ICE"]),
 
         .executableTarget(name: "clue-mcu", dependencies: [
             "CLUEModel", "CLUEProtocol", "NativeLibraries", "Bridge",

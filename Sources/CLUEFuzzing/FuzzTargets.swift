@@ -4,5 +4,6 @@ extension FuzzTargets {
         "clue-xml": clueDocument,
         "sip": sipMessage,
         "sdp": sessionDescription,
+        "stun": stunMessage,
     ]
 }
