@@ -79,6 +79,7 @@ let package = Package(
         .testTarget(name: "BridgeTests", dependencies: ["Bridge"], exclude: ["sipp", "peers"]),
         .testTarget(name: "ICETests", dependencies: ["ICE"]),
         .testTarget(name: "MediaSecurityTests", dependencies: ["MediaSecurity"]),
+        .testTarget(name: "TransportStackTests", dependencies: ["ICE", "SecureTransport", "MediaSecurity"]),
 
         // Benchmarks/: `make bench`.
         .executableTarget(name: "clue-bench", dependencies: ["CLUEModel", "CLUEProtocol", "CLibXML2"],
