@@ -45,8 +45,10 @@ schemas:
 fuzz: deps
 	scripts/fuzz.sh $(FUZZ_SECONDS)
 
+# Benchmarks print ratios against a baseline measured in the same run (never asserted in tests).
 bench: deps
 	$(SWIFT) run -c release clue-bench
+	Benchmarks/sip-load/run.sh
 
 clean:
 	rm -rf .build
