@@ -55,7 +55,38 @@ public final class BridgeServer: @unchecked Sendable {
                 logger.info("listening \(address.transport.rawValue)://\(listener.localAddress)")
             }
         }
+        try startAdmin()
         installSignalHandlers()
+    }
+
+    private var admin: AdminServer?
+
+    private func startAdmin() throws {
+        let token = ProcessInfo.processInfo.environment["CLUEMCU_ADMIN_TOKEN"] ?? configuration.admin.token
+        let reader = AdminServer.SignalingReader(queue: signalingQueue) { [unowned self] in
+            signaling.roomSummaries()
+        }
+        let server = try AdminServer(host: configuration.admin.host, port: configuration.admin.port, token: token,
+                                     signaling: reader)
+        admin = server
+        let started = DispatchSemaphore(value: 0)
+        let failure = LockedBox<Error?>(nil)
+        Task {
+            do {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await server.run() }
+                    try await server.waitUntilListening()
+                    started.signal()
+                    try await group.next()
+                }
+            } catch {
+                failure.value = error
+                started.signal()
+            }
+        }
+        started.wait()
+        if let error = failure.value { throw error }
+        logger.info("listening \(server.address) (admin API)")
     }
 
     /// Blocks until SIGINT/SIGTERM (or `stop()`).
@@ -70,6 +101,7 @@ public final class BridgeServer: @unchecked Sendable {
             // Give the BYEs a moment to leave (and be answered) before the sockets close.
             signalingQueue.asyncAfter(deadline: .now() + .milliseconds(calls > 0 ? 500 : 0)) { [self] in
                 signaling.closeConnections()
+                if let admin { Task { await admin.stop() } }
                 udpSockets.forEach { $0.close() }
                 streamListeners.forEach { $0.close() }
                 logger.info("stopped")
@@ -94,5 +126,20 @@ public final class BridgeServer: @unchecked Sendable {
             source.resume()
             signalSources.append(source)
         }
+    }
+}
+
+/// A value shared between a task and the thread that waits for it.
+final class LockedBox<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Value
+
+    init(_ value: Value) {
+        stored = value
+    }
+
+    var value: Value {
+        get { lock.withLock { stored } }
+        set { lock.withLock { stored = newValue } }
     }
 }

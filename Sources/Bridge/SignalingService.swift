@@ -89,6 +89,16 @@ final class SignalingService {
         })
     }
 
+    /// Rooms with their participant counts, for the admin API. Call on the signaling queue.
+    func roomSummaries() -> [AdminServer.RoomSummary] {
+        var counts: [String: Int] = [:]
+        for call in calls.values { counts[call.room, default: 0] += 1 }
+        return rooms.values.sorted { $0.id < $1.id }.map {
+            AdminServer.RoomSummary(id: $0.id, allowAnonymous: $0.allowAnonymous, allowPlainRTP: $0.allowPlainRTP,
+                                    maxParticipants: $0.maxParticipants, participants: counts[$0.id] ?? 0)
+        }
+    }
+
     // MARK: Transports
 
     /// UDP requests are answered from the first UDP listener (RFC 3261 section 18.2.2 only asks for the

@@ -11,6 +11,8 @@ final class BridgeProcess {
     let sipPort: UInt16
     let tlsPort: UInt16
     let mediaPort: UInt16
+    let adminPort: UInt16
+    static let adminToken = "test-admin-token"
     let process = Process()
     let logURL: URL
 
@@ -22,6 +24,7 @@ final class BridgeProcess {
         sipPort = try Self.freePort()
         tlsPort = try Self.freePort()
         mediaPort = try Self.freePort()
+        adminPort = try Self.freePort()
         let config = """
             sip:
               listen: ["udp://127.0.0.1:\(sipPort)", "tcp://127.0.0.1:\(sipPort)", "tls://127.0.0.1:\(tlsPort)"]
@@ -36,6 +39,9 @@ final class BridgeProcess {
               algorithms: [MD5, SHA-256]
             rooms:
             \(rooms ?? "  - id: demo")
+            admin:
+              listen: 127.0.0.1:\(adminPort)
+              token: \(Self.adminToken)
             state: \(directory.path)/state.sqlite
             \(extraYAML)
             """
