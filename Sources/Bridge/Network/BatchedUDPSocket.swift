@@ -29,7 +29,7 @@ public final class BatchedUDPSocket: @unchecked Sendable {
 
     public init(bind address: SocketAddress, queue: DispatchQueue, bufferBytes: Int = 4 << 20,
                 handler: @escaping Handler) throws {
-        let fd = socket(address.family, Int32(SOCK_DGRAM.rawValue), 0)
+        let fd = socket(address.family, Int32(Glibc.SOCK_DGRAM.rawValue), 0)
         guard fd >= 0 else { throw SocketError("socket") }
         var size = Int32(bufferBytes)
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))

@@ -148,7 +148,7 @@ public final class StreamListener: @unchecked Sendable {
     /// `makeLayer` returns the TLS layer for a new connection, or nil for plain TCP.
     public init(bind address: SocketAddress, queue: DispatchQueue, backlog: Int32 = 128,
                 makeLayer: @escaping () throws -> StreamLayer?, accepted: @escaping (StreamConnection) -> Void) throws {
-        let fd = socket(address.family, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(address.family, Int32(Glibc.SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw SocketError("socket") }
         var yes: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))

@@ -18,7 +18,7 @@ public final class UDPSocket: @unchecked Sendable {
 
     public init(bind address: SocketAddress, queue: DispatchQueue, receiveBufferBytes: Int = 1 << 20,
                 handler: @escaping Handler) throws {
-        let fd = socket(address.family, Int32(SOCK_DGRAM.rawValue), 0)
+        let fd = socket(address.family, Int32(Glibc.SOCK_DGRAM.rawValue), 0)
         guard fd >= 0 else { throw SocketError("socket") }
         var yes: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
