@@ -39,7 +39,8 @@ final class AdminServer: Sendable {
     }
 
     init(host: String, port: UInt16, token: String?, signaling: SignalingReader) throws {
-        server = HTTPServer(address: try sockaddr_in.inet(ip4: host, port: port), timeout: 15)
+        // FlyingFox logs every connection to stdout by default; the bridge logs what matters itself.
+        server = HTTPServer(address: try sockaddr_in.inet(ip4: host, port: port), timeout: 15, logger: .disabled)
         self.token = token.flatMap { $0.isEmpty ? nil : Array($0.utf8) }
         self.signaling = signaling
         address = "http://\(host):\(port)"
