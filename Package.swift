@@ -50,13 +50,16 @@ let package = Package(
         // SRTP/SRTCP contexts over libsrtp2.
         .target(name: "MediaSecurity", dependencies: ["CSRTP", "SecureTransport"], exclude: ["README.md"]),
 
+        // SCTP over DTLS with usrsctp in AF_CONN mode; the CLUE data channel (RFC 8850).
+        .target(name: "DataChannel", dependencies: ["CUsrsctp"]),
+
         // recvmmsg/sendmmsg need _GNU_SOURCE, which Swift's Glibc module does not define.
         .target(name: "CSocketBatch"),
 
         // The Dispatch driver: sockets, timers, configuration, session wiring.
         .target(name: "Bridge", dependencies: [
             "CSocketBatch",
-            "SIP", "SDP", "SecureTransport", "CLUEProtocol", "CLUEModel",
+            "SIP", "SDP", "SecureTransport", "ICE", "MediaSecurity", "DataChannel", "CLUEProtocol", "CLUEModel",
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "FlyingFox", package: "FlyingFox"),
@@ -81,6 +84,7 @@ let package = Package(
         .testTarget(name: "BridgeTests", dependencies: ["Bridge"], exclude: ["sipp", "peers"]),
         .testTarget(name: "ICETests", dependencies: ["ICE"]),
         .testTarget(name: "MediaSecurityTests", dependencies: ["MediaSecurity"]),
+        .testTarget(name: "DataChannelTests", dependencies: ["DataChannel"]),
         .testTarget(name: "TransportStackTests", dependencies: ["ICE", "SecureTransport", "MediaSecurity"]),
 
         // Benchmarks/: `make bench`.

@@ -1,0 +1,1 @@
+// Placeholder: the SCTP-over-DTLS association (usrsctp, AF_CONN) lands here.

@@ -1,0 +1,4 @@
+import Testing
+@testable import DataChannel
+
+@Test func placeholderBuilds() { #expect(Bool(true)) }
