@@ -53,13 +53,16 @@ let package = Package(
         // SCTP over DTLS with usrsctp in AF_CONN mode; the CLUE data channel (RFC 8850).
         .target(name: "DataChannel", dependencies: ["CUsrsctp"]),
 
+        // RTP/RTCP headers read in place, reception statistics (RFC 3550).
+        .target(name: "RTP"),
+
         // recvmmsg/sendmmsg need _GNU_SOURCE, which Swift's Glibc module does not define.
         .target(name: "CSocketBatch"),
 
         // The Dispatch driver: sockets, timers, configuration, session wiring.
         .target(name: "Bridge", dependencies: [
             "CSocketBatch",
-            "SIP", "SDP", "SecureTransport", "ICE", "MediaSecurity", "DataChannel", "CLUEProtocol", "CLUEModel",
+            "SIP", "SDP", "SecureTransport", "ICE", "MediaSecurity", "DataChannel", "RTP", "CLUEProtocol", "CLUEModel",
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "FlyingFox", package: "FlyingFox"),
@@ -84,6 +87,7 @@ let package = Package(
         .testTarget(name: "BridgeTests", dependencies: ["Bridge"], exclude: ["sipp", "peers"]),
         .testTarget(name: "ICETests", dependencies: ["ICE"]),
         .testTarget(name: "MediaSecurityTests", dependencies: ["MediaSecurity"]),
+        .testTarget(name: "RTPTests", dependencies: ["RTP"]),
         .testTarget(name: "DataChannelTests", dependencies: ["DataChannel"]),
         .testTarget(name: "TransportStackTests", dependencies: ["ICE", "SecureTransport", "MediaSecurity"]),
 
