@@ -14,6 +14,7 @@ public final class BridgeServer: @unchecked Sendable {
     public let configuration: BridgeConfiguration
     let logger = Logger(label: "bridge")
     let sipLogger = Logger(label: "sip")
+    let mediaLogger = Logger(label: "media")
     let signalingQueue = DispatchQueue(label: "clue-mcu.signaling")
     private var udpSockets: [UDPSocket] = []
     private var streamListeners: [StreamListener] = []
@@ -21,6 +22,7 @@ public final class BridgeServer: @unchecked Sendable {
     private var stopRequests = 0
     private let stopped = DispatchSemaphore(value: 0)
     var signaling: SignalingService!
+    var media: MediaService!
 
     public init(configuration: BridgeConfiguration) {
         self.configuration = configuration
@@ -31,6 +33,10 @@ public final class BridgeServer: @unchecked Sendable {
         let identity = try BridgeIdentity.load(configuration: configuration, logger: logger)
         signaling = try SignalingService(configuration: configuration, identity: identity, queue: signalingQueue,
                                          logger: sipLogger)
+        media = try MediaService(configuration: configuration, identity: identity, logger: mediaLogger)
+        let mediaAddress = try media.start(host: configuration.media.address, port: configuration.media.port)
+        logger.info("listening udp://\(mediaAddress) (media)")
+        signaling.media = media
         for address in configuration.sip.listen {
             guard let socketAddress = SocketAddress(host: address.host, port: address.port) else {
                 throw SocketError("resolve \(address.host)", code: EINVAL)
@@ -101,6 +107,8 @@ public final class BridgeServer: @unchecked Sendable {
             // Give the BYEs a moment to leave (and be answered) before the sockets close.
             signalingQueue.asyncAfter(deadline: .now() + .milliseconds(calls > 0 ? 500 : 0)) { [self] in
                 signaling.closeConnections()
+                media.closeAll()
+                media.stop()
                 if let admin { Task { await admin.stop() } }
                 udpSockets.forEach { $0.close() }
                 streamListeners.forEach { $0.close() }
@@ -141,5 +149,9 @@ final class LockedBox<Value>: @unchecked Sendable {
     var value: Value {
         get { lock.withLock { stored } }
         set { lock.withLock { stored = newValue } }
+    }
+
+    func withLock<T>(_ body: (inout Value) throws -> T) rethrows -> T {
+        try lock.withLock { try body(&stored) }
     }
 }

@@ -51,6 +51,8 @@ public struct BridgeConfiguration: Sendable, Equatable {
         public var address: String
         /// One UDP port for all media of all sessions.
         public var port: UInt16
+        /// RFC 7675: a call whose peer sends no valid ICE check for this long is hung up.
+        public var consentTimeoutSeconds: Int = 30
     }
 
     public struct AuthSettings: Sendable, Equatable {
@@ -184,9 +186,16 @@ extension BridgeConfiguration {
             if fields["domain"] == nil, fields["listen"] != nil { config.sip.domain = config.sip.listen.first?.host ?? "localhost" }
         }
         if let media = top["media"] {
-            let fields = try media.mapping(allowed: ["address", "port"])
+            let fields = try media.mapping(allowed: ["address", "port", "consent_timeout_seconds"])
             if let address = fields["address"] { config.media.address = try address.string() }
             if let port = fields["port"] { config.media.port = try port.port() }
+            if let timeout = fields["consent_timeout_seconds"] {
+                let seconds = try timeout.int()
+                guard (1...3600).contains(seconds) else {
+                    throw timeout.error("media.consent_timeout_seconds must be between 1 and 3600")
+                }
+                config.media.consentTimeoutSeconds = seconds
+            }
         }
         if let auth = top["auth"] {
             let fields = try auth.mapping(allowed: ["realm", "users", "algorithms"])

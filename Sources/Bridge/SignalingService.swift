@@ -9,7 +9,7 @@ import SecureTransport
 /// admits callers to rooms, answers their offers, keeps their dialogs, and carries the bytes the cores ask for.
 ///
 /// Confined to the signaling queue. Time is read once per event (`ContinuousClock.now`) and passed into the cores.
-final class SignalingService {
+final class SignalingService: @unchecked Sendable {
     struct Room {
         var id: String
         var allowAnonymous: Bool
@@ -46,6 +46,8 @@ final class SignalingService {
     private var connections: [SIPConnectionID: (connection: StreamConnection, framer: SIPStreamFramer)] = [:]
     private var nextConnection: UInt64 = 1
     private var timer: DispatchSourceTimer?
+    /// The media plane; each admitted call gets a session there, closed when the call ends.
+    var media: MediaService?
     private var random = SystemRandomNumberGenerator()
     private(set) var counters = Counters()
 
@@ -247,8 +249,24 @@ final class SignalingService {
 
     /// Every change to a call goes through here, so `dialogDeadlines` stays true.
     private func store(_ call: Call?, for id: DialogID) {
+        if call == nil, calls[id] != nil { media?.close(call: id) }
         calls[id] = call
         dialogDeadlines[id] = call?.dialog.nextDeadline
+    }
+
+    /// The media plane gave up on a call (consent lost, DTLS or data-channel failure): BYE with the reason
+    /// (RFC 3326), and the call is gone for the room at once.
+    func hangUp(_ id: DialogID, reason: String) {
+        guard var call = calls[id] else { return }
+        var bye = call.dialog.makeRequest(.bye)
+        let text = reason.replacingOccurrences(of: "\"", with: "'").replacingOccurrences(of: "\\", with: "/")
+        bye.headers.append(.reason, "SIP;cause=480;text=\"\(text)\"")
+        media?.close(call: id)
+        if let hop = hop(for: call.dialog) {
+            perform(transactions.send(bye, to: hop, now: .now).1)
+        }
+        store(call, for: id)
+        logger.info("hanging up", metadata: ["room": "\(call.room)", "call": "\(id.callID)", "reason": "\(reason)"])
     }
 
     private func armTimer() {
@@ -413,6 +431,11 @@ final class SignalingService {
         }
         store(call, for: dialog.id)
         counters.callsStarted += 1
+        let id = dialog.id
+        media?.open(call: id, room: roomID, negotiated: negotiated, local: ice) { [weak self] reason in
+            guard let self else { return }
+            self.queue.async { self.hangUp(id, reason: reason) }
+        }
         logger.info("call admitted", metadata: [
             "room": "\(roomID)", "user": "\(user ?? "anonymous")", "transport": "\(source.transport)",
             "clue": "\(negotiated.clue != nil)", "call": "\(dialog.id.callID)"])

@@ -170,3 +170,12 @@ public struct MediaConsumerStateMachine: Sendable, Hashable {
                         advertisementSequenceNumber: advertisementSequenceNumber, extensions: extensions))
     }
 }
+
+extension MediaConsumerStateMachine {
+    /// An `advertisement` arrived that could not be read: it is NACKed with the error (section 6.2, "bad syntax,
+    /// missing XML elements, etc.") and changes no state; the provider will send another.
+    public mutating func unreadableAdvertisementReceived(sequenceNumber: UInt64, error: ClueProtocolError)
+        -> [ClueAction] {
+        [.send(ack(sequenceNumber, status: error.responseStatus))]
+    }
+}

@@ -186,3 +186,15 @@ public struct MediaProviderStateMachine: Sendable, Hashable {
             configureSequenceNumber: configure.header.sequenceNumber, extensions: extensions))
     }
 }
+
+extension MediaProviderStateMachine {
+    /// A `configure` arrived that could not be read (section 5.7: malformed XML, schema violations, bad values). It
+    /// is answered with the error so that the consumer is not left waiting, and, being unusable, changes no state.
+    /// `sequenceNumber` is the configure's own `sequenceNr` as far as it could be made out.
+    public mutating func unreadableConfigureReceived(sequenceNumber: UInt64, error: ClueProtocolError)
+        -> [ClueAction] {
+        [.send(.configureResponse(ConfigureResponseMessage(
+            header: context.header(sequenceNumber: outgoing.take()), status: error.responseStatus,
+            configureSequenceNumber: sequenceNumber)))]
+    }
+}

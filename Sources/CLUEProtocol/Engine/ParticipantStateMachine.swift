@@ -155,6 +155,30 @@ public struct ParticipantStateMachine: Sendable, Hashable {
         }
     }
 
+    /// A message arrived that could not be read, whose root element (`root`, e.g. "configure") and `sequenceNr` could
+    /// still be made out. Requests get the error response that section 5.7 calls for, numbered on the right stream;
+    /// nothing changes state. Responses (`ack`, `configureResponse`, `optionsResponse`) cannot be answered and are
+    /// dropped, which is also what happens when no dialogue exists to answer from.
+    public mutating func receiveUnreadable(root: String, sequenceNumber: UInt64, error: ClueProtocolError)
+        -> [ClueAction] {
+        switch (state, root) {
+        case (.active, "configure"):
+            guard var provider else { return [] }
+            defer { self.provider = provider }
+            return provider.unreadableConfigureReceived(sequenceNumber: sequenceNumber, error: error)
+        case (.active, "advertisement"):
+            guard var consumer else { return [] }
+            defer { self.consumer = consumer }
+            return consumer.unreadableAdvertisementReceived(sequenceNumber: sequenceNumber, error: error)
+        case (.options, "options") where configuration.channelRole == .receiver:
+            let response = OptionsResponseMessage(header: initiationHeader(version: configuration.capabilities
+                .optionsVersion), status: error.responseStatus)
+            return [.send(.optionsResponse(response))]
+        default:
+            return []
+        }
+    }
+
     /// `options` in OPTIONS. The Channel Receiver answers with the negotiation's `optionsResponse`, whose `v` echoes
     /// the `options` (no version is agreed until the response is read; section 10.2 does the same), and moves to
     /// ACTIVE on success or back to IDLE on failure. A Channel Initiator should never receive `options`; it is a
