@@ -33,9 +33,22 @@ release: deps
 run: release
 	.build/release/clue-mcu serve $(if $(wildcard $(CONFIG)),--config $(CONFIG))
 
-test: deps
+test: deps venv
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+# The Python environment of the test peers (Tests/BridgeTests/peers: aiortc...), in .venv; pip runs again only when
+# Tests/requirements.txt changes. Debian's python3-venv is installed when python3 cannot make a venv.
+venv: .venv/.stamp
+
+.venv/.stamp: Tests/requirements.txt
+	@python3 -c 'import ensurepip, venv' 2>/dev/null || { \
+	  echo "installing: python3-venv"; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-venv; }
+	python3 -m venv .venv
+	.venv/bin/pip install -q --disable-pip-version-check -r Tests/requirements.txt
+	touch $@
 
 # Regenerates the Swift file that embeds the XML schemas (run after editing Sources/CLUEModel/Schemas/*.xsd).
 schemas:

@@ -1,0 +1,257 @@
+"""aiortc plumbing: loopback-only ICE, a sine tone and a solid colour track, SDP munging for CLUE (RFC 8848/8850),
+silencing STUN (to stop consent freshness, RFC 7675) and RTP counters."""
+from __future__ import annotations
+
+import asyncio
+import fractions
+import logging
+import math
+import re
+import time
+from array import array
+
+import aioice.ice
+
+log = logging.getLogger("media")
+
+_stun_silenced = False
+stun_dropped = 0
+
+
+def install_patches() -> None:
+    """Before any RTCPeerConnection exists: host candidates on 127.0.0.1 only (aioice leaves loopback out), and a
+    switch that drops every outgoing STUN message."""
+    aioice.ice.get_host_addresses = lambda use_ipv4=True, use_ipv6=True: ["127.0.0.1"]
+    original = aioice.ice.StunProtocol.send_stun
+
+    def send_stun(self, message, addr):
+        global stun_dropped
+        if _stun_silenced:
+            stun_dropped += 1
+            return
+        original(self, message, addr)
+
+    aioice.ice.StunProtocol.send_stun = send_stun
+
+
+def ice_connections(pc) -> list:
+    """The aioice Connections under a peer connection (media and SCTP transports, bundled ones once)."""
+    found = []
+    transports = [t.sender.transport for t in pc.getTransceivers()]
+    if pc.sctp is not None:
+        transports.append(pc.sctp.transport)
+    for dtls in transports:
+        connection = getattr(dtls.transport, "_connection", None)
+        if connection is not None and connection not in found:
+            found.append(connection)
+    return found
+
+
+def silence_stun(pc) -> int:
+    """Stops consent freshness checks and drops every STUN message sent from now on; media keeps flowing."""
+    global _stun_silenced
+    _stun_silenced = True
+    cancelled = 0
+    for connection in ice_connections(pc):
+        task = getattr(connection, "_query_consent_task", None)
+        if task is not None and not task.done():
+            task.cancel()
+            cancelled += 1
+    return cancelled
+
+
+# MARK: Tracks
+
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack, VideoStreamTrack  # noqa: E402
+import av  # noqa: E402
+
+
+class ToneTrack(MediaStreamTrack):
+    """A sine tone, 48 kHz mono s16, 20 ms frames paced in real time."""
+    kind = "audio"
+
+    def __init__(self, frequency: float, sample_rate: int = 48_000, ptime: float = 0.02, amplitude: float = 0.3):
+        super().__init__()
+        self.frequency = frequency
+        self.sample_rate = sample_rate
+        self.samples = int(sample_rate * ptime)
+        self.amplitude = int(32767 * amplitude)
+        self._start: float | None = None
+        self._timestamp = 0
+
+    async def recv(self):
+        if self.readyState != "live":
+            raise MediaStreamError
+        if self._start is None:
+            self._start = time.time()
+        else:
+            self._timestamp += self.samples
+            wait = self._start + self._timestamp / self.sample_rate - time.time()
+            if wait > 0:
+                await asyncio.sleep(wait)
+        step = 2 * math.pi * self.frequency / self.sample_rate
+        samples = array("h", (int(self.amplitude * math.sin(step * (self._timestamp + i)))
+                              for i in range(self.samples)))
+        frame = av.AudioFrame(format="s16", layout="mono", samples=self.samples)
+        frame.planes[0].update(samples.tobytes())
+        frame.pts = self._timestamp
+        frame.sample_rate = self.sample_rate
+        frame.time_base = fractions.Fraction(1, self.sample_rate)
+        return frame
+
+
+COLOURS = {
+    "red": (255, 0, 0), "green": (0, 255, 0), "blue": (0, 0, 255), "white": (255, 255, 255), "black": (0, 0, 0),
+    "yellow": (255, 255, 0), "cyan": (0, 255, 255), "magenta": (255, 0, 255), "grey": (128, 128, 128),
+}
+
+
+def parse_colour(text: str) -> tuple[int, int, int]:
+    text = text.strip().lower()
+    if text in COLOURS:
+        return COLOURS[text]
+    match = re.fullmatch(r"#?([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})", text)
+    if not match:
+        raise ValueError(f"unknown colour {text!r} (a name from {sorted(COLOURS)} or #rrggbb)")
+    return tuple(int(part, 16) for part in match.groups())  # type: ignore[return-value]
+
+
+def rgb_to_yuv(r: int, g: int, b: int) -> tuple[int, int, int]:
+    """BT.601 limited range."""
+    y = 16 + (65.738 * r + 129.057 * g + 25.064 * b) / 256
+    u = 128 + (-37.945 * r - 74.494 * g + 112.439 * b) / 256
+    v = 128 + (112.439 * r - 94.154 * g - 18.285 * b) / 256
+    return tuple(max(0, min(255, round(x))) for x in (y, u, v))  # type: ignore[return-value]
+
+
+class ColourTrack(VideoStreamTrack):
+    """A solid colour, 320x240 at aiortc's 30 fps clock."""
+
+    def __init__(self, colour: str, width: int = 320, height: int = 240):
+        super().__init__()
+        self.yuv = rgb_to_yuv(*parse_colour(colour))
+        self.width, self.height = width, height
+
+    async def recv(self):
+        pts, time_base = await self.next_timestamp()
+        frame = av.VideoFrame(width=self.width, height=self.height, format="yuv420p")
+        for plane, value in zip(frame.planes, self.yuv):
+            plane.update(bytes([value]) * plane.buffer_size)
+        frame.pts = pts
+        frame.time_base = time_base
+        return frame
+
+
+# MARK: SDP
+
+def media_sections(sdp: str) -> tuple[list[str], list[list[str]]]:
+    lines = [line for line in sdp.replace("\r\n", "\n").split("\n") if line]
+    session: list[str] = []
+    sections: list[list[str]] = []
+    for line in lines:
+        if line.startswith("m="):
+            sections.append([line])
+        elif sections:
+            sections[-1].append(line)
+        else:
+            session.append(line)
+    return session, sections
+
+
+def join_sdp(session: list[str], sections: list[list[str]]) -> str:
+    return "\r\n".join(session + [line for section in sections for line in section]) + "\r\n"
+
+
+def _mid(section: list[str]) -> str | None:
+    for line in section:
+        if line.startswith("a=mid:"):
+            return line[6:].strip()
+    return None
+
+
+def munge_offer(sdp: str, stream_id: int, clue_label: str | None = "CLUE", tamper_fingerprint: bool = False,
+                clue_media: bool = False, encoding_labels: dict[str, str] | None = None) -> str:
+    """aiortc's offer made a CLUE offer (RFC 8848 section 4, RFC 8850 section 3.3):
+    - `a=group:CLUE <mid of the data channel>` (plus the CLUE-controlled mids when clue_media);
+    - `a=dcmap:<stream> label=...;subprotocol="CLUE";ordered=true` in the m=application section (no max-retr /
+      max-time: the CLUE channel is fully reliable; no a=dcsa: RFC 8850 section 3.3.3);
+    - tamper_fingerprint flips the first byte of every a=fingerprint, so none matches aiortc's certificate;
+    - encoding_labels {mid: label} adds `a=label` (RFC 4574), which RFC 8848 uses to tie encodings to m-lines.
+    The o= line's 0.0.0.0 (aiortc's) becomes 127.0.0.1."""
+    session, sections = media_sections(sdp)
+    session = [re.sub(r"^(o=\S+ \S+ \S+ IN IP4 )0\.0\.0\.0$", r"\g<1>127.0.0.1", line) for line in session]
+    channel_mid = None
+    controlled: list[str] = []
+    for section in sections:
+        mid = _mid(section)
+        if section[0].startswith("m=application") and "webrtc-datachannel" in section[0]:
+            channel_mid = mid
+            parameters = ([f'label="{clue_label}"'] if clue_label else []) + ['subprotocol="CLUE"', "ordered=true"]
+            section.append(f"a=dcmap:{stream_id} {';'.join(parameters)}")
+        elif clue_media and mid is not None:
+            controlled.append(mid)
+        if encoding_labels and mid in encoding_labels:
+            section.append(f"a=label:{encoding_labels[mid]}")
+    if channel_mid is None:
+        raise ValueError("the offer has no data channel section")
+    group = f"a=group:CLUE {' '.join([channel_mid] + controlled)}"
+    position = next((i + 1 for i, line in enumerate(session) if line.startswith("a=group:")), len(session))
+    session.insert(position, group)
+    munged = join_sdp(session, sections)
+    if tamper_fingerprint:
+        def flip(match: re.Match) -> str:
+            first = int(match.group(2), 16) ^ 0xFF
+            return f"{match.group(1)}{first:02X}"
+        munged = re.sub(r"(a=fingerprint:\S+ )([0-9A-Fa-f]{2})", flip, munged)
+    return munged
+
+
+def answer_summary(sdp: str) -> dict:
+    """The CLUE-relevant attributes of an SDP answer."""
+    session, sections = media_sections(sdp)
+    summary: dict = {
+        "ice_lite": "a=ice-lite" in session,
+        "groups": [line[len("a=group:"):] for line in session if line.startswith("a=group:")],
+        "media": [],
+    }
+    for section in sections:
+        m_line = section[0][2:].split()
+        item: dict = {"kind": m_line[0], "port": int(m_line[1]), "proto": m_line[2], "formats": m_line[3:]}
+        for line in section[1:]:
+            key, _, value = line[2:].partition(":")
+            if line.startswith("a=") and key in ("mid", "setup", "ice-ufrag", "sctp-port", "max-message-size",
+                                                   "label"):
+                item[key.replace("-", "_")] = value
+            elif line in ("a=sendrecv", "a=sendonly", "a=recvonly", "a=inactive"):
+                item["direction"] = line[2:]
+            elif key == "dcmap":
+                item.setdefault("dcmap", []).append(value)
+            elif key == "fingerprint":
+                item.setdefault("fingerprints", []).append(value)
+            elif key == "candidate":
+                item.setdefault("candidates", []).append(value)
+            elif key == "rtpmap":
+                item.setdefault("rtpmap", []).append(value)
+            elif line == "a=rtcp-mux":
+                item["rtcp_mux"] = True
+        summary["media"].append(item)
+    return summary
+
+
+async def rtp_counters(pc) -> dict:
+    """RTP packets and bytes per kind from aiortc's getStats (outbound and inbound)."""
+    counters: dict = {}
+    try:
+        report = await pc.getStats()
+    except Exception as error:  # stats are informative only
+        return {"error": str(error)}
+    for stats in report.values():
+        kind = getattr(stats, "kind", None)
+        if stats.type == "outbound-rtp":
+            entry = counters.setdefault(kind, {})
+            entry["packets_sent"] = entry.get("packets_sent", 0) + stats.packetsSent
+            entry["bytes_sent"] = entry.get("bytes_sent", 0) + stats.bytesSent
+        elif stats.type == "inbound-rtp":
+            entry = counters.setdefault(kind, {})
+            entry["packets_received"] = entry.get("packets_received", 0) + stats.packetsReceived
+    return counters
