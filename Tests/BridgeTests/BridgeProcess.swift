@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// A `clue-mcu serve` process started by a test on loopback with its own configuration, ports and state folder.
-final class BridgeProcess {
+final class BridgeProcess: @unchecked Sendable {
     static let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         .appendingPathComponent("clue-mcu")
     static let sippScenarios = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("sipp")
@@ -18,7 +18,7 @@ final class BridgeProcess {
 
     /// `extraYAML` is appended to a configuration with SIP on UDP+TCP (sipPort) and TLS (tlsPort), user alice/secret
     /// and the room `demo`.
-    init(extraYAML: String = "", rooms: String? = nil) throws {
+    init(extraYAML: String = "", rooms: String? = nil, mediaYAML: String = "") throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("clue-mcu-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         sipPort = try Self.freePort()
@@ -32,6 +32,7 @@ final class BridgeProcess {
             media:
               address: 127.0.0.1
               port: \(mediaPort)
+              \(mediaYAML)
             auth:
               realm: bridge.test
               users: { alice: secret }

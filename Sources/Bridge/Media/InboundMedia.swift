@@ -58,7 +58,8 @@ final class InboundMedia: @unchecked Sendable {
         }
         let rate = Int64(clockRates[header.payloadType] ?? 90_000)
         let elapsed = now - epoch
-        let arrival = elapsed.components.seconds * rate + elapsed.components.attoseconds * rate / 1_000_000_000_000_000_000
+        let (seconds, attoseconds) = elapsed.components
+        let arrival = seconds &* rate &+ (attoseconds / 1_000_000_000) &* rate / 1_000_000_000
         stream.record(sequenceNumber: header.sequenceNumber, timestamp: header.timestamp,
                       payloadType: header.payloadType, payloadBytes: header.payloadRange.count,
                       wireBytes: wireLength, arrival: arrival)

@@ -43,7 +43,7 @@ final class MediaService: @unchecked Sendable {
     private var byUsernameFragment: [String: MediaSession] = [:]
     private var byAddress: [SocketAddress: MediaSession] = [:]
     private var inbound: [ObjectIdentifier: InboundMedia] = [:]
-    private var unknownLogged = (at: ContinuousClock.now, count: 0)
+    private var unknownLogged = (at: ContinuousClock.now - .seconds(3600), count: 0)
 
     /// Sessions by call, for signaling and the admin API (any queue, under the lock).
     private let sessions = LockedBox<[DialogID: MediaSession]>([:])
@@ -161,7 +161,18 @@ final class MediaService: @unchecked Sendable {
         ioQueue.async {
             self.byUsernameFragment = self.byUsernameFragment.filter { $0.value !== session }
             if let remote = session.remote, self.byAddress[remote] === session { self.byAddress[remote] = nil }
-            self.inbound[ObjectIdentifier(session)] = nil
+            if let media = self.inbound.removeValue(forKey: ObjectIdentifier(session)) {
+                // One line per call with what it received: the operator's (and the tests') record of the media.
+                let streams = media.streams.values.sorted { $0.ssrc < $1.ssrc }.map {
+                    "ssrc=\($0.ssrc) pt=\($0.lastPayloadType) packets=\($0.packets) bytes=\($0.wireBytes) "
+                        + "lost=\($0.lost) jitter=\($0.jitter)"
+                }
+                let counters = media.counters
+                self.logger.info("media received", metadata: [
+                    "call": "\(session.id.callID)", "streams": "\(streams.joined(separator: "; "))",
+                    "rtcp": "\(counters.rtcpPackets)", "unprotect_failures": "\(counters.unprotectFailures)",
+                    "replayed": "\(counters.replayed)"])
+            }
         }
         sessions.withLock { table in
             if table[session.id] === session { table[session.id] = nil }
