@@ -56,13 +56,17 @@ let package = Package(
         // RTP/RTCP headers read in place, reception statistics (RFC 3550).
         .target(name: "RTP"),
 
+        // The conference as a function of what participants said (RFC 8845 sections 12.1.3, 12.3): per-participant
+        // advertisements, the configures the bridge sends, switching policies and the routing plan. Pure.
+        .target(name: "Conference", dependencies: ["CLUEModel", "CLUEProtocol"]),
+
         // recvmmsg/sendmmsg need _GNU_SOURCE, which Swift's Glibc module does not define.
         .target(name: "CSocketBatch"),
 
         // The Dispatch driver: sockets, timers, configuration, session wiring.
         .target(name: "Bridge", dependencies: [
             "CSocketBatch",
-            "SIP", "SDP", "SecureTransport", "ICE", "MediaSecurity", "DataChannel", "RTP", "CLUEProtocol", "CLUEModel",
+            "SIP", "SDP", "SecureTransport", "ICE", "MediaSecurity", "DataChannel", "RTP", "Conference", "CLUEProtocol", "CLUEModel",
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "FlyingFox", package: "FlyingFox"),
@@ -88,6 +92,7 @@ let package = Package(
         .testTarget(name: "ICETests", dependencies: ["ICE"]),
         .testTarget(name: "MediaSecurityTests", dependencies: ["MediaSecurity"]),
         .testTarget(name: "RTPTests", dependencies: ["RTP"]),
+        .testTarget(name: "ConferenceTests", dependencies: ["Conference", "CLUEModel", "CLUEProtocol"]),
         .testTarget(name: "DataChannelTests", dependencies: ["DataChannel"]),
         .testTarget(name: "TransportStackTests", dependencies: ["ICE", "SecureTransport", "MediaSecurity"]),
 

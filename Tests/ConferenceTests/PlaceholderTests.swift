@@ -1,0 +1,4 @@
+import Testing
+@testable import Conference
+
+@Test func conferenceModuleBuilds() { #expect(Bool(true)) }
