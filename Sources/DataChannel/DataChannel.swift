@@ -1,1 +1,0 @@
-// Placeholder: the SCTP-over-DTLS association (usrsctp, AF_CONN) lands here.

@@ -1,4 +1,0 @@
-import Testing
-@testable import DataChannel
-
-@Test func placeholderBuilds() { #expect(Bool(true)) }
