@@ -7,7 +7,7 @@ DEBIAN_DEPS  := pkg-config libxml2-dev libxml2-utils libssl-dev libsrtp2-dev lib
                 libavcodec-dev libswscale-dev libavutil-dev sip-tester python3 openssl
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build release run test fuzz bench schemas clean
+.PHONY: all deps build release run test venv fuzz bench schemas clean
 
 all: build
 
@@ -62,6 +62,7 @@ fuzz: deps
 bench: deps
 	$(SWIFT) run -c release clue-bench
 	Benchmarks/sip-load/run.sh
+	Benchmarks/clue-join/run.sh
 
 clean:
 	rm -rf .build
