@@ -61,6 +61,7 @@ fuzz: deps
 # Benchmarks print ratios against a baseline measured in the same run (never asserted in tests).
 bench: deps
 	$(SWIFT) run -c release clue-bench
+	$(SWIFT) run -c release session-bench
 	Benchmarks/sip-load/run.sh
 	Benchmarks/clue-join/run.sh
 

@@ -94,11 +94,16 @@ let package = Package(
         .testTarget(name: "RTPTests", dependencies: ["RTP"]),
         .testTarget(name: "ConferenceTests", dependencies: ["Conference", "CLUEModel", "CLUEProtocol"]),
         .testTarget(name: "DataChannelTests", dependencies: ["DataChannel"]),
-        .testTarget(name: "TransportStackTests", dependencies: ["ICE", "SecureTransport", "MediaSecurity"]),
+        .testTarget(name: "TransportStackTests", dependencies: ["ICE", "SecureTransport", "MediaSecurity",
+                                                                "DataChannel", "CLUEProtocol", "CLUEModel"]),
 
         // Benchmarks/: `make bench`.
         .executableTarget(name: "clue-bench", dependencies: ["CLUEModel", "CLUEProtocol", "CLibXML2"],
                           path: "Benchmarks/clue-bench"),
+        .executableTarget(name: "session-bench",
+                          dependencies: ["ICE", "SecureTransport", "MediaSecurity", "DataChannel", "CLUEProtocol",
+                                         "CLUEModel"],
+                          path: "Benchmarks/session-memory"),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -49,11 +49,7 @@ final class MediaService: @unchecked Sendable {
     /// Sessions by call, for signaling and the admin API (any queue, under the lock).
     private let sessions = LockedBox<[DialogID: MediaSession]>([:])
     private let counters = LockedBox(Counters())
-    /// usrsctp runs no thread of its own: its timers (retransmissions, delayed SACKs, heartbeats) tick here while any
-    /// session exists.
-    private let sctpClock = DispatchQueue(label: "media-sctp-clock", qos: .userInitiated)
-    private var sctpTimer: DispatchSourceTimer?
-    private var sctpLastTick = ContinuousClock.now
+
     private var ioCounters = (unknownSource: 0, unclassifiable: 0)
 
     init(configuration: BridgeConfiguration, identity: BridgeIdentity, logger: Logger) throws {
@@ -72,14 +68,12 @@ final class MediaService: @unchecked Sendable {
             self.receive(datagram, from: source)
         }
         ioQueue.sync { self.socket = socket }
+        // usrsctp runs no thread of its own: its timers (retransmissions, delayed SACKs, heartbeats) tick here.
+        SCTPStack.startTimerDriver(queue: DispatchQueue(label: "media-sctp-clock", qos: .userInitiated))
         return socket.localAddress
     }
 
     func stop() {
-        sctpClock.sync {
-            sctpTimer?.cancel()
-            sctpTimer = nil
-        }
         ioQueue.sync {
             socket?.close()
             socket = nil
@@ -106,7 +100,6 @@ final class MediaService: @unchecked Sendable {
         }
         previous?.queue.async { previous?.close() }
         ioQueue.async { self.byUsernameFragment[local.usernameFragment] = session }
-        startSCTPClock()
         // The arming of consent: a peer that never checks is hung up after the consent timeout.
         session.queue.async { session.begin() }
         return true
@@ -144,31 +137,6 @@ final class MediaService: @unchecked Sendable {
         snapshot.unknownSource = io.unknownSource
         snapshot.unclassifiable = io.unclassifiable
         return snapshot
-    }
-
-    /// Ticks usrsctp every 10 ms with the time that really elapsed; stops itself when no session is left.
-    private func startSCTPClock() {
-        sctpClock.async { [self] in
-            guard sctpTimer == nil else { return }
-            sctpLastTick = .now
-            let timer = DispatchSource.makeTimerSource(queue: sctpClock)
-            let interval = Int(SCTPStack.timerInterval / .milliseconds(1))
-            timer.schedule(deadline: .now() + .milliseconds(interval), repeating: .milliseconds(interval),
-                           leeway: .milliseconds(2))
-            timer.setEventHandler { [unowned self] in
-                let now = ContinuousClock.now
-                let elapsed = (now - sctpLastTick) / .milliseconds(1)
-                guard elapsed >= 1 else { return }
-                sctpLastTick = now
-                SCTPStack.handleTimers(elapsedMilliseconds: UInt32(min(elapsed.rounded(.down), 60_000)))
-                if activeSessions == 0 {
-                    sctpTimer?.cancel()
-                    sctpTimer = nil
-                }
-            }
-            timer.resume()
-            sctpTimer = timer
-        }
     }
 
     // MARK: From sessions
