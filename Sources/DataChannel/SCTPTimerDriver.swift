@@ -4,7 +4,8 @@ import Foundation
 extension SCTPStack {
     /// Starts calling `handleTimers` every `timerInterval` with the real elapsed time, on `queue`, for the life of
     /// the process (or until `stopTimerDriver()`). Idempotent: usrsctp's clock is process-wide, so one driver
-    /// serves every association. The bridge calls this once at startup; tests step `handleTimers` by hand instead.
+    /// serves every association. Use either this or an own `handleTimers` loop, never both (time would run twice
+    /// as fast); tests step `handleTimers` by hand instead.
     ///
     /// usrsctp reads the wall clock too (RTT samples, and a T3 expiry only resends chunks older than the smoothed
     /// RTT in real time), so the elapsed time given to `handleTimers` must be real time.
