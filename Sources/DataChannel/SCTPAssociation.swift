@@ -36,8 +36,8 @@ public final class SCTPAssociation: @unchecked Sendable {
     }
 
     public init(configuration: SCTPConfiguration) throws {
-        if let stream = configuration.clueStream, stream >= SCTPConfiguration.streamCount {
-            throw SCTPError.invalidConfiguration("CLUE stream \(stream) is not below \(SCTPConfiguration.streamCount)")
+        if let stream = configuration.clueStream, stream >= configuration.streamCount {
+            throw SCTPError.invalidConfiguration("CLUE stream \(stream) is not below \(configuration.streamCount)")
         }
         guard configuration.maximumMessageSize > 0, configuration.remoteMaximumMessageSize >= 0 else {
             throw SCTPError.invalidConfiguration("max-message-size must be positive (remote: 0 for unlimited)")
@@ -104,7 +104,7 @@ public final class SCTPAssociation: @unchecked Sendable {
     /// 6.7). usrsctp sends the request once data queued on them has gone; a request it refuses (no association,
     /// too many streams) is ignored.
     public func resetStreams(_ streams: [UInt16]) -> SCTPOutput {
-        guard !streams.isEmpty, streams.count <= Int(SCTPConfiguration.streamCount) else { return SCTPOutput() }
+        guard !streams.isEmpty, streams.count <= Int(configuration.streamCount) else { return SCTPOutput() }
         return withUsrsctp { socket in
             let listOffset = MemoryLayout<sctp_reset_streams>.size
             let size = listOffset + 2 * streams.count
@@ -163,7 +163,7 @@ public final class SCTPAssociation: @unchecked Sendable {
     }
 
     func send(_ message: [UInt8], stream: UInt16, ppid: UInt32, options: SendOptions) throws -> SCTPOutput {
-        guard stream < SCTPConfiguration.streamCount else { throw SCTPError.invalidStream(stream) }
+        guard stream < configuration.streamCount else { throw SCTPError.invalidStream(stream) }
         let limit = configuration.remoteMaximumMessageSize
         if limit > 0, message.count > limit { throw SCTPError.messageTooLarge(size: message.count, limit: limit) }
         var ppid = ppid
@@ -276,7 +276,7 @@ public final class SCTPAssociation: @unchecked Sendable {
                               sctp_event(se_assoc_id: sctp_assoc_t(SCTP_ALL_ASSOC), se_type: UInt16(type), se_on: 1),
                               "SCTP_EVENT")
             }
-            let streams = SCTPConfiguration.streamCount
+            let streams = configuration.streamCount
             try setOption(socket, IPPROTO_SCTPValue, SCTP_INITMSG,
                           sctp_initmsg(sinit_num_ostreams: streams, sinit_max_instreams: streams,
                                        sinit_max_attempts: 0, sinit_max_init_timeo: 0), "SCTP_INITMSG")

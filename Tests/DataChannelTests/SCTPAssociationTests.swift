@@ -88,9 +88,12 @@ extension UsrsctpTests { @Suite struct SCTPAssociationTests {
         #expect(throws: SCTPError.messageTooLarge(size: 1001, limit: 1000)) {
             try association.send(pattern(1001, seed: 0), stream: 3, ppid: 51)
         }
-        #expect(throws: SCTPError.invalidStream(1024)) { try association.send([1], stream: 1024, ppid: 51) }
+        #expect(throws: SCTPError.invalidStream(16)) { try association.send([1], stream: 16, ppid: 51) }
         #expect(throws: SCTPError.notStarted) { try association.send([1], stream: 3, ppid: 51) }
-        #expect(throws: SCTPError.self) { try SCTPAssociation(configuration: .init(clueStream: 1024)) }
+        var tooFewStreams = SCTPConfiguration(clueStream: 3)
+        tooFewStreams.streamCount = 3
+        #expect(throws: SCTPError.self) { try SCTPAssociation(configuration: tooFewStreams) }
+        #expect(SCTPConfiguration(clueStream: 1024).streamCount == 1025)
     }
 
     /// An inbound message over our max-message-size is dropped with a violation, whole (4 KB against 1 KB) or in

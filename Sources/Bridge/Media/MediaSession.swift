@@ -183,7 +183,9 @@ final class MediaSession: @unchecked Sendable {
             do {
                 let association = try SCTPAssociation(configuration: SCTPConfiguration(
                     localPort: parameters.localSCTPPort, remotePort: parameters.remoteSCTPPort,
-                    maximumMessageSize: Int(clamping: parameters.localMaxMessageSize),
+                    // Ours bounds what we buffer, so never "unlimited" (0) even if the SDP said so.
+                    maximumMessageSize: parameters.localMaxMessageSize == 0
+                        ? 262_144 : Int(clamping: parameters.localMaxMessageSize),
                     remoteMaximumMessageSize: Int(clamping: parameters.remoteMaxMessageSize),
                     clueStream: clueMap.streamID))
                 association.asynchronousOutput = { [weak self] output in
