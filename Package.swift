@@ -60,6 +60,9 @@ let package = Package(
         // advertisements, the configures the bridge sends, switching policies and the routing plan. Pure.
         .target(name: "Conference", dependencies: ["CLUEModel", "CLUEProtocol"]),
 
+        // Media processing over libavcodec/libswscale: the audio mixer, later the video compositor.
+        .target(name: "Media", dependencies: ["CFFmpeg", "RTP"]),
+
         // recvmmsg/sendmmsg need _GNU_SOURCE, which Swift's Glibc module does not define.
         .target(name: "CSocketBatch"),
 
@@ -92,6 +95,7 @@ let package = Package(
         .testTarget(name: "ICETests", dependencies: ["ICE"]),
         .testTarget(name: "MediaSecurityTests", dependencies: ["MediaSecurity"]),
         .testTarget(name: "RTPTests", dependencies: ["RTP"]),
+        .testTarget(name: "MediaTests", dependencies: ["Media"]),
         .testTarget(name: "ConferenceTests", dependencies: ["Conference", "CLUEModel", "CLUEProtocol"]),
         .testTarget(name: "DataChannelTests", dependencies: ["DataChannel"]),
         .testTarget(name: "TransportStackTests", dependencies: ["ICE", "SecureTransport", "MediaSecurity",

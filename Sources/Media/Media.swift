@@ -1,0 +1,1 @@
+// Media processing over FFmpeg: audio mixing (and later video composition).
