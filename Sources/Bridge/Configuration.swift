@@ -94,6 +94,11 @@ public struct BridgeConfiguration: Sendable, Equatable {
         public var json: Bool
     }
 
+    public struct LifecycleSettings: Sendable, Equatable {
+        /// After SIGTERM or POST /v1/node/drain, how long calls in progress may go on before they are hung up.
+        public var drainTimeoutSeconds: Int
+    }
+
     public var sip: SIPSettings
     public var media: MediaSettings
     public var auth: AuthSettings
@@ -102,6 +107,7 @@ public struct BridgeConfiguration: Sendable, Equatable {
     /// The SQLite state file.
     public var state: String
     public var log: LogSettings
+    public var lifecycle = LifecycleSettings(drainTimeoutSeconds: 30)
 
     /// What `make run` starts with when no file is given: SIP on 5060 (UDP and TCP) on loopback, media on 10000,
     /// the admin API on 127.0.0.1:8080, state in ./var, one room `demo`.
@@ -162,7 +168,8 @@ extension BridgeConfiguration {
         }
         var config = embeddedDefault
         guard let root else { return config }
-        let top = try ConfigNode(root, path: "").mapping(allowed: ["sip", "media", "auth", "rooms", "admin", "state", "log"])
+        let top = try ConfigNode(root, path: "").mapping(allowed: ["sip", "media", "auth", "rooms", "admin", "state", "log",
+                                                                     "lifecycle"])
 
         if let sip = top["sip"] {
             let fields = try sip.mapping(allowed: ["listen", "domain", "tls"])
@@ -274,6 +281,16 @@ extension BridgeConfiguration {
                 let text = try format.string()
                 guard text == "text" || text == "json" else { throw format.error("log.format is text or json") }
                 config.log.json = text == "json"
+            }
+        }
+        if let lifecycle = top["lifecycle"] {
+            let fields = try lifecycle.mapping(allowed: ["drain_timeout_seconds"])
+            if let timeout = fields["drain_timeout_seconds"] {
+                let value = try timeout.int()
+                guard (0...86_400).contains(value) else {
+                    throw timeout.error("lifecycle.drain_timeout_seconds must be 0-86400")
+                }
+                config.lifecycle.drainTimeoutSeconds = value
             }
         }
         try config.check(lines: top)
