@@ -10,10 +10,7 @@ import Logging
 /// state goes through `AdminService`, which stores it and then applies it on the signaling queue.
 final class AdminServer: Sendable {
     private let server: HTTPServer
-    private let token: [UInt8]?
-    private let service: AdminService
-    private let lifecycle: Lifecycle
-    private let logger: Logger
+    private let router: Router
     let address: String
 
     /// Largest request body accepted (rooms and users are small).
@@ -30,19 +27,165 @@ final class AdminServer: Sendable {
 
     init(host: String, port: UInt16, token: String?, service: AdminService, lifecycle: Lifecycle,
          logger: Logger) throws {
+        router = Router(token: token.flatMap { $0.isEmpty ? nil : Array($0.utf8) }, service: service,
+                        lifecycle: lifecycle, logger: logger)
         // FlyingFox logs every connection to stdout by default; the bridge logs what matters itself.
         server = HTTPServer(address: try sockaddr_in.inet(ip4: host, port: port), timeout: 15, logger: .disabled)
-        self.token = token.flatMap { $0.isEmpty ? nil : Array($0.utf8) }
-        self.service = service
-        self.lifecycle = lifecycle
-        self.logger = logger
         address = "http://\(host):\(port)"
     }
 
+    /// Every method FlyingFox's "*" knows, and QUERY, go to the router (which answers 405 where they do not apply).
+    static let routedMethods: Set<HTTPMethod> = Set(["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS",
+                                                     "CONNECT", "TRACE", "QUERY"].map { HTTPMethod($0) })
+
     func run() async throws {
-        await server.appendRoute("*") { [self] request in await handle(request) }
+        await server.appendRoute(HTTPRoute(methods: Self.routedMethods, path: "*")) { [router] request in
+            await router.handle(request)
+        }
         try await server.run()
     }
+
+    /// Routes every request, whatever its method (so an unknown method on a known path gets 405, not 404).
+    struct Router: Sendable {
+        let token: [UInt8]?
+        let service: AdminService
+        let lifecycle: Lifecycle
+        let logger: Logger
+
+        func handle(_ request: HTTPRequest) async -> HTTPResponse {
+            do {
+                return try await route(request)
+            } catch let error as AdminError {
+                if error.status != .unauthorized, error.status != .notFound {
+                    logger.info("admin request refused", metadata: [
+                        "method": "\(request.method.rawValue)", "path": "\(request.path)", "code": "\(error.code)"])
+                }
+                return error.response
+            } catch {
+                logger.error("admin request failed", metadata: ["path": "\(request.path)", "error": "\(error)"])
+                return AdminServer.error(.internalServerError, "internal", "\(error)")
+            }
+        }
+
+        private func route(_ request: HTTPRequest) async throws -> HTTPResponse {
+            // FlyingFox has standardized the path already ("/v1/rooms/" is "/v1/rooms").
+            let path = request.path.split(separator: "/").map(String.init)
+            let method = request.method.rawValue
+            switch path {
+            case ["healthz"]:
+                try allow(method, ["GET"])
+                return AdminServer.json(["status": "ok"])
+            case ["readyz"]:
+                try allow(method, ["GET"])
+                return lifecycle.isDraining()
+                    ? AdminServer.json(Readiness(ready: false, reason: "draining"), status: .serviceUnavailable)
+                    : AdminServer.json(Readiness(ready: true, reason: nil))
+            case ["metrics"]:
+                try allow(method, ["GET"])
+                let statistics = lifecycle.statistics()
+                BridgeMetrics.shared.setActive(rooms: statistics.roomsWithCalls, participants: statistics.calls)
+                return HTTPResponse(statusCode: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                                    body: Data(BridgeMetrics.shared.exposition()))
+            case ["v1", "openapi.yaml"]:
+                try allow(method, ["GET"])
+                return HTTPResponse(statusCode: .ok, headers: [.contentType: "application/yaml"],
+                                    body: Data(OpenAPIDocument.yaml.utf8))
+            default:
+                break
+            }
+            guard path.first == "v1" else { throw AdminError.notFound("\(method) \(request.path)") }
+            try authorize(request)
+            switch Array(path.dropFirst()) {
+            case ["version"]:
+                try allow(method, ["GET"])
+                return AdminServer.json(["name": "clue-mcu", "api": "v1", "version": BridgeVersion.string])
+            case ["rooms"]:
+                try allow(method, ["GET", "POST"])
+                if method == "GET" { return AdminServer.json(RoomList(rooms: await service.rooms())) }
+                let body = try await AdminServer.body(request, allowed: AdminService.allowedRoomFields)
+                let room = try await service.createRoom(body)
+                var response = AdminServer.json(room, status: .created)
+                response.headers[.location] = "/v1/rooms/\(room.id)"
+                return response
+            case let parts where parts.count == 2 && parts[0] == "rooms":
+                let id = parts[1]
+                try allow(method, ["GET", "PATCH", "DELETE"])
+                switch method {
+                case "GET": return AdminServer.json(try await service.room(id))
+                case "PATCH":
+                    let body = try await AdminServer.body(request, allowed: AdminService.allowedRoomPatchFields)
+                    return AdminServer.json(try await service.updateRoom(id, body))
+                default:
+                    let hungUp = try await service.deleteRoom(id)
+                    return AdminServer.json(Deleted(id: id, hungUp: hungUp))
+                }
+            case let parts where parts.count == 3 && parts[0] == "rooms" && parts[2] == "lock":
+                try allow(method, ["POST", "DELETE"])
+                return AdminServer.json(try await service.setLocked(parts[1], method == "POST"))
+            case let parts where parts.count == 3 && parts[0] == "rooms" && parts[2] == "participants":
+                try allow(method, ["GET"])
+                return AdminServer.json(ParticipantList(participants: try await service.participants(in: parts[1])))
+            case let parts where parts.count == 4 && parts[0] == "rooms" && parts[2] == "participants":
+                try allow(method, ["DELETE"])
+                try await service.kick(parts[3], in: parts[1])
+                return AdminServer.json(Kicked(id: parts[3], status: "hanging_up"), status: .accepted)
+            case let parts where parts.count == 5 && parts[0] == "rooms" && parts[2] == "participants" && parts[4] == "mute":
+                try allow(method, ["POST"])
+                let body = try await AdminServer.body(request, allowed: ["media", "muted"])
+                return AdminServer.json(try await service.mute(parts[3], in: parts[1], body))
+            case ["users"]:
+                try allow(method, ["GET", "POST"])
+                if method == "GET" { return AdminServer.json(UserList(users: await service.users())) }
+                let body = try await AdminServer.body(request, allowed: ["name", "password"])
+                let user = try await service.createUser(body)
+                var response = AdminServer.json(user, status: .created)
+                response.headers[.location] = "/v1/users/\(user.name)"
+                return response
+            case let parts where parts.count == 2 && parts[0] == "users":
+                try allow(method, ["GET", "PATCH", "DELETE"])
+                switch method {
+                case "GET": return AdminServer.json(try await service.user(parts[1]))
+                case "PATCH":
+                    let body = try await AdminServer.body(request, allowed: ["password"])
+                    return AdminServer.json(try await service.updateUser(parts[1], body))
+                default:
+                    try await service.deleteUser(parts[1])
+                    return AdminServer.json(["name": parts[1]])
+                }
+            case ["stats"]:
+                try allow(method, ["GET"])
+                return AdminServer.json(Stats(lifecycle.statistics(), rooms: await service.rooms().count,
+                                       users: await service.users().count, started: lifecycle.started))
+            case ["node", "drain"]:
+                try allow(method, ["POST"])
+                let calls = lifecycle.drain()
+                return AdminServer.json(DrainStatus(draining: true, calls: calls), status: .accepted)
+            case ["log", "levels"]:
+                try allow(method, ["GET", "PUT"])
+                if method == "PUT" { try AdminServer.setLogLevels(try await AdminServer.rawBody(request)) }
+                return AdminServer.json(LogLevels.shared.snapshot().mapValues(\.rawValue))
+            default:
+                throw AdminError.notFound("\(method) \(request.path)")
+            }
+        }
+
+        private func allow(_ method: String, _ allowed: [String]) throws(AdminError) {
+            guard allowed.contains(method) else { throw .methodNotAllowed(allowed: allowed) }
+        }
+
+        /// Throws 401 unless the request carries the right bearer token.
+        private func authorize(_ request: HTTPRequest) throws(AdminError) {
+            guard let token else {
+                throw .unauthorized("the admin API is disabled: set admin.token or CLUEMCU_ADMIN_TOKEN")
+            }
+            let presented = request.headers[.authorization].flatMap { value -> [UInt8]? in
+                guard value.hasPrefix("Bearer ") else { return nil }
+                return Array(value.dropFirst("Bearer ".count).utf8)
+            } ?? []
+            guard AdminServer.constantTimeEqual(presented, token) else { throw .unauthorized("missing or wrong bearer token") }
+        }
+    }
+
 
     func waitUntilListening() async throws {
         try await server.waitUntilListening()
@@ -50,140 +193,6 @@ final class AdminServer: Sendable {
 
     func stop() async {
         await server.stop(timeout: 1)
-    }
-
-    // MARK: Routing
-
-    func handle(_ request: HTTPRequest) async -> HTTPResponse {
-        do {
-            return try await route(request)
-        } catch let error as AdminError {
-            if error.status != .unauthorized, error.status != .notFound {
-                logger.info("admin request refused", metadata: [
-                    "method": "\(request.method.rawValue)", "path": "\(request.path)", "code": "\(error.code)"])
-            }
-            return error.response
-        } catch {
-            logger.error("admin request failed", metadata: ["path": "\(request.path)", "error": "\(error)"])
-            return Self.error(.internalServerError, "internal", "\(error)")
-        }
-    }
-
-    private func route(_ request: HTTPRequest) async throws -> HTTPResponse {
-        let path = request.path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
-        let method = request.method.rawValue
-        switch path {
-        case ["healthz"]:
-            try allow(method, ["GET"])
-            return Self.json(["status": "ok"])
-        case ["readyz"]:
-            try allow(method, ["GET"])
-            return lifecycle.isDraining()
-                ? Self.json(Readiness(ready: false, reason: "draining"), status: .serviceUnavailable)
-                : Self.json(Readiness(ready: true, reason: nil))
-        case ["metrics"]:
-            try allow(method, ["GET"])
-            let statistics = lifecycle.statistics()
-            BridgeMetrics.shared.setActive(rooms: statistics.roomsWithCalls, participants: statistics.calls)
-            return HTTPResponse(statusCode: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                                body: Data(BridgeMetrics.shared.exposition()))
-        case ["v1", "openapi.yaml"]:
-            try allow(method, ["GET"])
-            return HTTPResponse(statusCode: .ok, headers: [.contentType: "application/yaml"],
-                                body: Data(OpenAPIDocument.yaml.utf8))
-        default:
-            break
-        }
-        guard path.first == "v1" else { throw AdminError.notFound("\(method) \(request.path)") }
-        try authorize(request)
-        switch Array(path.dropFirst()) {
-        case ["version"]:
-            try allow(method, ["GET"])
-            return Self.json(["name": "clue-mcu", "api": "v1", "version": BridgeVersion.string])
-        case ["rooms"]:
-            try allow(method, ["GET", "POST"])
-            if method == "GET" { return Self.json(RoomList(rooms: await service.rooms())) }
-            let body = try await Self.body(request, allowed: AdminService.allowedRoomFields)
-            let room = try await service.createRoom(body)
-            var response = Self.json(room, status: .created)
-            response.headers[.location] = "/v1/rooms/\(room.id)"
-            return response
-        case let parts where parts.count == 2 && parts[0] == "rooms":
-            let id = parts[1]
-            try allow(method, ["GET", "PATCH", "DELETE"])
-            switch method {
-            case "GET": return Self.json(try await service.room(id))
-            case "PATCH":
-                let body = try await Self.body(request, allowed: AdminService.allowedRoomPatchFields)
-                return Self.json(try await service.updateRoom(id, body))
-            default:
-                let hungUp = try await service.deleteRoom(id)
-                return Self.json(Deleted(id: id, hungUp: hungUp))
-            }
-        case let parts where parts.count == 3 && parts[0] == "rooms" && parts[2] == "lock":
-            try allow(method, ["POST", "DELETE"])
-            return Self.json(try await service.setLocked(parts[1], method == "POST"))
-        case let parts where parts.count == 3 && parts[0] == "rooms" && parts[2] == "participants":
-            try allow(method, ["GET"])
-            return Self.json(ParticipantList(participants: try await service.participants(in: parts[1])))
-        case let parts where parts.count == 4 && parts[0] == "rooms" && parts[2] == "participants":
-            try allow(method, ["DELETE"])
-            try await service.kick(parts[3], in: parts[1])
-            return Self.json(Kicked(id: parts[3], status: "hanging_up"), status: .accepted)
-        case let parts where parts.count == 5 && parts[0] == "rooms" && parts[2] == "participants" && parts[4] == "mute":
-            try allow(method, ["POST"])
-            let body = try await Self.body(request, allowed: ["media", "muted"])
-            return Self.json(try await service.mute(parts[3], in: parts[1], body))
-        case ["users"]:
-            try allow(method, ["GET", "POST"])
-            if method == "GET" { return Self.json(UserList(users: await service.users())) }
-            let body = try await Self.body(request, allowed: ["name", "password"])
-            let user = try await service.createUser(body)
-            var response = Self.json(user, status: .created)
-            response.headers[.location] = "/v1/users/\(user.name)"
-            return response
-        case let parts where parts.count == 2 && parts[0] == "users":
-            try allow(method, ["GET", "PATCH", "DELETE"])
-            switch method {
-            case "GET": return Self.json(try await service.user(parts[1]))
-            case "PATCH":
-                let body = try await Self.body(request, allowed: ["password"])
-                return Self.json(try await service.updateUser(parts[1], body))
-            default:
-                try await service.deleteUser(parts[1])
-                return Self.json(["name": parts[1]])
-            }
-        case ["stats"]:
-            try allow(method, ["GET"])
-            return Self.json(Stats(lifecycle.statistics(), rooms: await service.rooms().count,
-                                   users: await service.users().count, started: lifecycle.started))
-        case ["node", "drain"]:
-            try allow(method, ["POST"])
-            let calls = lifecycle.drain()
-            return Self.json(DrainStatus(draining: true, calls: calls), status: .accepted)
-        case ["log", "levels"]:
-            try allow(method, ["GET", "PUT"])
-            if method == "PUT" { try Self.setLogLevels(try await Self.rawBody(request)) }
-            return Self.json(LogLevels.shared.snapshot().mapValues(\.rawValue))
-        default:
-            throw AdminError.notFound("\(method) \(request.path)")
-        }
-    }
-
-    private func allow(_ method: String, _ allowed: [String]) throws(AdminError) {
-        guard allowed.contains(method) else { throw .methodNotAllowed(allowed: allowed) }
-    }
-
-    /// Throws 401 unless the request carries the right bearer token.
-    private func authorize(_ request: HTTPRequest) throws(AdminError) {
-        guard let token else {
-            throw .unauthorized("the admin API is disabled: set admin.token or CLUEMCU_ADMIN_TOKEN")
-        }
-        let presented = request.headers[.authorization].flatMap { value -> [UInt8]? in
-            guard value.hasPrefix("Bearer ") else { return nil }
-            return Array(value.dropFirst("Bearer ".count).utf8)
-        } ?? []
-        guard Self.constantTimeEqual(presented, token) else { throw .unauthorized("missing or wrong bearer token") }
     }
 
     /// Compares without an early exit, so the time taken says nothing about how much of the token was right.
@@ -218,12 +227,15 @@ final class AdminServer: Sendable {
         try JSONBody(try await rawBody(request), allowed: allowed)
     }
 
-    /// `{"sip": "debug", "default": "info"}`: names are subsystems that exist (GET lists them) or `default`.
+    /// `{"sip": "debug", "default": "info"}`: `default` or a subsystem name (GET lists those that have logged; a
+    /// level set for one that has not yet applies when it does). All or nothing.
     static func setLogLevels(_ data: Data) throws(AdminError) {
-        let known = Set(LogLevels.shared.snapshot().keys).union(["default"])
-        let body = try JSONBody(data, allowed: known)
+        let body = try JSONBody(data, allowed: nil)
         var changes: [(String, Logger.Level)] = []
-        for name in known where body.has(name) {
+        for name in body.names {
+            guard LogLevels.isValidSubsystem(name) else {
+                throw .invalidField(name, "is not a subsystem name (a-z, 0-9, . _ -, at most 32)")
+            }
             guard let text = try body.string(name), let level = Logger.Level(rawValue: text) else {
                 throw .invalidField(name, "must be one of trace, debug, info, notice, warning, error, critical")
             }

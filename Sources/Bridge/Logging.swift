@@ -77,16 +77,21 @@ public final class LogLevels: @unchecked Sendable {
         lock.withLock { levels[subsystem] = level }
     }
 
-    /// Every subsystem that has logged or been set, with its level now.
+    /// Every subsystem that has logged or been set, with its level now, and `default`.
     func snapshot() -> [String: Logger.Level] {
         lock.withLock {
-            var result: [String: Logger.Level] = [:]
+            var result: [String: Logger.Level] = ["default": defaultLevel]
             for name in known.union(levels.keys) { result[name] = levels[name] ?? defaultLevel }
             return result
         }
     }
 
-    func isKnown(_ subsystem: String) -> Bool {
-        lock.withLock { known.contains(subsystem) }
+    /// `[a-z][a-z0-9._-]{0,31}`, as in the OpenAPI document.
+    static func isValidSubsystem(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, ("a"..."z").contains(first), name.unicodeScalars.count <= 32
+        else { return false }
+        return name.unicodeScalars.allSatisfy {
+            ("a"..."z").contains($0) || ("0"..."9").contains($0) || "._-".unicodeScalars.contains($0)
+        }
     }
 }

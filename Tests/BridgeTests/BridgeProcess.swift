@@ -156,13 +156,14 @@ final class BridgeProcess: @unchecked Sendable {
     static let venvPython = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("../../.venv/bin/python").standardized
 
-    /// Runs a Python program of the venv; returns (exit status, stdout+stderr).
-    func venv(_ arguments: [String], input: String? = nil) throws -> (Int32, String) {
-        guard FileManager.default.isExecutableFile(atPath: Self.venvPython.path) else {
-            throw BridgeTestError("\(Self.venvPython.path) is missing: run `make venv`")
+    /// Runs a program of the venv (its Python by default); returns (exit status, stdout+stderr).
+    func venv(_ arguments: [String], program: String = "python", input: String? = nil) throws -> (Int32, String) {
+        let executable = Self.venvPython.deletingLastPathComponent().appendingPathComponent(program)
+        guard FileManager.default.isExecutableFile(atPath: executable.path) else {
+            throw BridgeTestError("\(executable.path) is missing: run `make venv`")
         }
         let python = Process()
-        python.executableURL = Self.venvPython
+        python.executableURL = executable
         python.arguments = arguments
         python.currentDirectoryURL = directory
         let outputURL = directory.appendingPathComponent("venv-\(UUID().uuidString).out")

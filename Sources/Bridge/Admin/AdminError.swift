@@ -97,7 +97,8 @@ enum AdminError: Error, Sendable, Equatable {
 struct JSONBody {
     private let fields: [String: JSONValue]
 
-    init(_ data: Data, allowed: Set<String>) throws(AdminError) {
+    /// `allowed` nil: any field name.
+    init(_ data: Data, allowed: Set<String>?) throws(AdminError) {
         let value: JSONValue
         do {
             value = try JSONDecoder().decode(JSONValue.self, from: data)
@@ -105,9 +106,13 @@ struct JSONBody {
             throw .invalidJSON(data.isEmpty ? "it is empty" : "\(Self.describe(error))")
         }
         guard case .object(let fields) = value else { throw .notAnObject }
-        if let unknown = fields.keys.sorted().first(where: { !allowed.contains($0) }) { throw .unknownField(unknown) }
+        if let allowed, let unknown = fields.keys.sorted().first(where: { !allowed.contains($0) }) {
+            throw .unknownField(unknown)
+        }
         self.fields = fields
     }
+
+    var names: [String] { fields.keys.sorted() }
 
     func has(_ name: String) -> Bool { fields[name] != nil }
 

@@ -263,8 +263,8 @@ actor AdminService {
 
     private static func password(_ body: JSONBody) throws(AdminError) -> String {
         guard let password = try body.string("password") else { throw .missingField("password") }
-        guard (1...256).contains(password.utf8.count) else {
-            throw .invalidField("password", "must be 1-256 bytes")
+        guard (1...256).contains(password.unicodeScalars.count) else {
+            throw .invalidField("password", "must be 1-256 characters")
         }
         return password
     }

@@ -4,6 +4,609 @@
 enum OpenAPIDocument {
     static let yaml = ###"""
 openapi: 3.1.0
+info:
+  title: clue-mcu admin API
+  version: "1"
+  summary: Rooms, users, participants, health, metrics and drain of a CLUE telepresence bridge.
+  description: |
+    Served on `admin.listen` (127.0.0.1:8080 by default). Everything under `/v1` needs
+    `Authorization: Bearer <admin.token>` (or `CLUEMCU_ADMIN_TOKEN`); without a token configured `/v1` is off.
+    `/healthz`, `/readyz`, `/metrics` and this document need no token.
+
+    Request bodies are JSON objects (`Content-Type: application/json`, at most 65536 bytes); unknown fields are
+    refused. Every error is `{"error": {"code": "...", "message": "..."}}` with the status below.
+
+    Rooms and users come from two places: the configuration file (`source: config`, read-only here: changing or
+    deleting one is refused with 409 `defined_in_config`) and this API (`source: api`, stored in the state file and
+    kept across restarts). Locking works on both. When both define one id, the API's definition is used.
+servers:
+  - url: /
+security:
+  - bearer: []
+tags:
+  - name: probes
+  - name: rooms
+  - name: participants
+  - name: users
+  - name: node
+paths:
+  /healthz:
+    get:
+      tags: [probes]
+      operationId: health
+      summary: Liveness.
+      security: []
+      responses:
+        "200":
+          description: The process answers.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [status]
+                properties:
+                  status: { const: ok }
+        default: { $ref: "#/components/responses/Error" }
+  /readyz:
+    get:
+      tags: [probes]
+      operationId: ready
+      summary: Readiness; 503 while draining.
+      security: []
+      responses:
+        "200":
+          description: Takes new calls.
+          content:
+            application/json:
+              schema: { $ref: "#/components/schemas/Readiness" }
+        "503":
+          description: Draining; takes no new calls.
+          content:
+            application/json:
+              schema: { $ref: "#/components/schemas/Readiness" }
+        default: { $ref: "#/components/responses/Error" }
+  /metrics:
+    get:
+      tags: [probes]
+      operationId: metrics
+      summary: Prometheus text exposition; every name starts with cluemcu_.
+      security: []
+      responses:
+        "200":
+          description: Metrics.
+          content:
+            text/plain:
+              schema: { type: string }
+        default: { $ref: "#/components/responses/Error" }
+  /v1/openapi.yaml:
+    get:
+      tags: [probes]
+      operationId: openapi
+      summary: This document.
+      security: []
+      responses:
+        "200":
+          description: OpenAPI 3.1 document.
+          content:
+            application/yaml:
+              schema: { type: string }
+        default: { $ref: "#/components/responses/Error" }
+  /v1/version:
+    get:
+      tags: [node]
+      operationId: version
+      responses:
+        "200":
+          description: Name, API and bridge version.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [name, api, version]
+                properties:
+                  name: { type: string }
+                  api: { type: string }
+                  version: { type: string }
+        default: { $ref: "#/components/responses/Error" }
+  /v1/rooms:
+    get:
+      tags: [rooms]
+      operationId: listRooms
+      responses:
+        "200":
+          description: Every room with its participant count.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [rooms]
+                properties:
+                  rooms:
+                    type: array
+                    items: { $ref: "#/components/schemas/Room" }
+        default: { $ref: "#/components/responses/Error" }
+    post:
+      tags: [rooms]
+      operationId: createRoom
+      summary: Creates a room (refused with 503 while draining).
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: { $ref: "#/components/schemas/RoomCreate" }
+      responses:
+        "201":
+          description: Created.
+          headers:
+            Location:
+              schema: { type: string }
+          content:
+            application/json:
+              schema: { $ref: "#/components/schemas/Room" }
+        "409": { $ref: "#/components/responses/Error" }
+        "503": { $ref: "#/components/responses/Error" }
+        default: { $ref: "#/components/responses/Error" }
+  /v1/rooms/{id}:
+    parameters:
+      - $ref: "#/components/parameters/RoomID"
+    get:
+      tags: [rooms]
+      operationId: getRoom
+      responses:
+        "200":
+          description: The room.
+          content:
+            application/json:
+              schema: { $ref: "#/components/schemas/Room" }
+        "404": { $ref: "#/components/responses/Error" }
+        default: { $ref: "#/components/responses/Error" }
+    patch:
+      tags: [rooms]
+      operationId: updateRoom
+      summary: Changes the given fields of an API room; null clears name, pin or max_participants.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: { $ref: "#/components/schemas/RoomPatch" }
+      responses:
+        "200":
+          description: The room as changed.
+          content:
+            application/json:
+              schema: { $ref: "#/components/schemas/Room" }
+        "404": { $ref: "#/components/responses/Error" }
+        "409": { $ref: "#/components/responses/Error" }
+        default: { $ref: "#/components/responses/Error" }
+    delete:
+      tags: [rooms]
+      operationId: deleteRoom
+      summary: Deletes an API room and hangs up everybody in it with BYE.
+      responses:
+        "200":
+          description: Deleted.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [id, hung_up]
+                properties:
+                  id: { type: string }
+                  hung_up: { type: integer, minimum: 0 }
+        "404": { $ref: "#/components/responses/Error" }
+        "409": { $ref: "#/components/responses/Error" }
+        default: { $ref: "#/components/responses/Error" }
+  /v1/rooms/{id}/lock:
+    parameters:
+      - $ref: "#/components/parameters/RoomID"
+    post:
+      tags: [rooms]
+      operationId: lockRoom
+      summary: Locks a room; new callers get 403 (calls in progress stay).
+      responses:
+        "200":
+          description: The room, locked.
+          content:
+            application/json:
+              schema: { $ref: "#/components/schemas/Room" }
+        "404": { $ref: "#/components/responses/Error" }
+        default: { $ref: "#/components/responses/Error" }
+    delete:
+      tags: [rooms]
+      operationId: unlockRoom
+      responses:
+        "200":
+          description: The room, unlocked.
+          content:
+            application/json:
+              schema: { $ref: "#/components/schemas/Room" }
+        "404": { $ref: "#/components/responses/Error" }
+        default: { $ref: "#/components/responses/Error" }
+  /v1/rooms/{id}/participants:
+    parameters:
+      - $ref: "#/components/parameters/RoomID"
+    get:
+      tags: [participants]
+      operationId: listParticipants
+      responses:
+        "200":
+          description: Who is in the room now.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [participants]
+                properties:
+                  participants:
+                    type: array
+                    items: { $ref: "#/components/schemas/Participant" }
+        "404": { $ref: "#/components/responses/Error" }
+        default: { $ref: "#/components/responses/Error" }
+  /v1/rooms/{id}/participants/{participant}:
+    parameters:
+      - $ref: "#/components/parameters/RoomID"
+      - $ref: "#/components/parameters/ParticipantID"
+    delete:
+      tags: [participants]
+      operationId: kickParticipant
+      summary: Hangs the participant up with BYE; it leaves the list when the BYE is answered.
+      responses:
+        "202":
+          description: The BYE is on its way.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [id, status]
+                properties:
+                  id: { type: string }
+                  status: { const: hanging_up }
+        "404": { $ref: "#/components/responses/Error" }
+        default: { $ref: "#/components/responses/Error" }
+  /v1/rooms/{id}/participants/{participant}/mute:
+    parameters:
+      - $ref: "#/components/parameters/RoomID"
+      - $ref: "#/components/parameters/ParticipantID"
+    post:
+      tags: [participants]
+      operationId: muteParticipant
+      summary: Mutes or unmutes what the participant sends (audio or video) toward the others.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              additionalProperties: false
+              required: [media, muted]
+              properties:
+                media: { enum: [audio, video] }
+                muted: { type: boolean }
+      responses:
+        "200":
+          description: The participant.
+          content:
+            application/json:
+              schema: { $ref: "#/components/schemas/Participant" }
+        "404": { $ref: "#/components/responses/Error" }
+        default: { $ref: "#/components/responses/Error" }
+  /v1/users:
+    get:
+      tags: [users]
+      operationId: listUsers
+      responses:
+        "200":
+          description: Every user (never a password or digest).
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [users]
+                properties:
+                  users:
+                    type: array
+                    items: { $ref: "#/components/schemas/User" }
+        default: { $ref: "#/components/responses/Error" }
+    post:
+      tags: [users]
+      operationId: createUser
+      summary: Creates a digest user; only the HA1 digests (SHA-256 and MD5, RFC 7616) are stored.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              additionalProperties: false
+              required: [name, password]
+              properties:
+                name: { $ref: "#/components/schemas/UserName" }
+                password: { $ref: "#/components/schemas/Password" }
+      responses:
+        "201":
+          description: Created.
+          headers:
+            Location:
+              schema: { type: string }
+          content:
+            application/json:
+              schema: { $ref: "#/components/schemas/User" }
+        "409": { $ref: "#/components/responses/Error" }
+        default: { $ref: "#/components/responses/Error" }
+  /v1/users/{name}:
+    parameters:
+      - name: name
+        in: path
+        required: true
+        schema: { $ref: "#/components/schemas/UserName" }
+    get:
+      tags: [users]
+      operationId: getUser
+      responses:
+        "200":
+          description: The user.
+          content:
+            application/json:
+              schema: { $ref: "#/components/schemas/User" }
+        "404": { $ref: "#/components/responses/Error" }
+        default: { $ref: "#/components/responses/Error" }
+    patch:
+      tags: [users]
+      operationId: updateUser
+      summary: Sets a new password on an API user.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              additionalProperties: false
+              required: [password]
+              properties:
+                password: { $ref: "#/components/schemas/Password" }
+      responses:
+        "200":
+          description: The user.
+          content:
+            application/json:
+              schema: { $ref: "#/components/schemas/User" }
+        "404": { $ref: "#/components/responses/Error" }
+        "409": { $ref: "#/components/responses/Error" }
+        default: { $ref: "#/components/responses/Error" }
+    delete:
+      tags: [users]
+      operationId: deleteUser
+      summary: Deletes an API user; their calls in progress go on.
+      responses:
+        "200":
+          description: Deleted.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [name]
+                properties:
+                  name: { type: string }
+        "404": { $ref: "#/components/responses/Error" }
+        "409": { $ref: "#/components/responses/Error" }
+        default: { $ref: "#/components/responses/Error" }
+  /v1/stats:
+    get:
+      tags: [node]
+      operationId: stats
+      responses:
+        "200":
+          description: A snapshot of the node.
+          content:
+            application/json:
+              schema: { $ref: "#/components/schemas/Stats" }
+        default: { $ref: "#/components/responses/Error" }
+  /v1/node/drain:
+    post:
+      tags: [node]
+      operationId: drain
+      summary: Drains the node, like SIGTERM.
+      description: |
+        /readyz turns 503, new INVITEs get 503 with Retry-After, room creation is refused with 503, calls in progress
+        go on; the process exits when the last call ends or after lifecycle.drain_timeout_seconds. Idempotent.
+      responses:
+        "202":
+          description: Draining.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [draining, calls]
+                properties:
+                  draining: { const: true }
+                  calls: { type: integer, minimum: 0 }
+        default: { $ref: "#/components/responses/Error" }
+  /v1/log/levels:
+    get:
+      tags: [node]
+      operationId: getLogLevels
+      summary: The log level of each subsystem (bridge, sip, admin, ...).
+      responses:
+        "200":
+          description: Levels.
+          content:
+            application/json:
+              schema: { $ref: "#/components/schemas/LogLevels" }
+        default: { $ref: "#/components/responses/Error" }
+    put:
+      tags: [node]
+      operationId: setLogLevels
+      summary: Sets the levels named in the body (default sets subsystems without a level of their own).
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: { $ref: "#/components/schemas/LogLevels" }
+      responses:
+        "200":
+          description: Every level after the change.
+          content:
+            application/json:
+              schema: { $ref: "#/components/schemas/LogLevels" }
+        default: { $ref: "#/components/responses/Error" }
+components:
+  securitySchemes:
+    bearer:
+      type: http
+      scheme: bearer
+  parameters:
+    RoomID:
+      name: id
+      in: path
+      required: true
+      schema: { $ref: "#/components/schemas/RoomID" }
+    ParticipantID:
+      name: participant
+      in: path
+      required: true
+      schema: { type: string, pattern: '^[0-9a-f]{16}$' }
+  responses:
+    Error:
+      description: An error.
+      content:
+        application/json:
+          schema: { $ref: "#/components/schemas/Error" }
+  schemas:
+    Error:
+      type: object
+      required: [error]
+      properties:
+        error:
+          type: object
+          required: [code, message]
+          properties:
+            code: { type: string }
+            message: { type: string }
+    Readiness:
+      type: object
+      required: [ready]
+      properties:
+        ready: { type: boolean }
+        reason: { type: string }
+    RoomID:
+      type: string
+      pattern: '^[A-Za-z0-9._-]{1,64}$'
+    RoomName:
+      type: [string, "null"]
+      minLength: 1
+      maxLength: 128
+      pattern: '^[^\x00-\x1F\x7F]*$'
+    Pin:
+      type: [string, "null"]
+      pattern: '^[0-9]{1,16}$'
+    MaxParticipants:
+      type: [integer, "null"]
+      minimum: 1
+      maximum: 10000
+    RoomCreate:
+      type: object
+      additionalProperties: false
+      required: [id]
+      properties:
+        id: { $ref: "#/components/schemas/RoomID" }
+        name: { $ref: "#/components/schemas/RoomName" }
+        pin: { $ref: "#/components/schemas/Pin" }
+        allow_anonymous: { type: boolean, description: "Callers need not authenticate." }
+        allow_plain_rtp: { type: boolean, description: "Plain RTP for callers without CLUE." }
+        max_participants: { $ref: "#/components/schemas/MaxParticipants" }
+        locked: { type: boolean }
+    RoomPatch:
+      type: object
+      additionalProperties: false
+      properties:
+        name: { $ref: "#/components/schemas/RoomName" }
+        pin: { $ref: "#/components/schemas/Pin" }
+        allow_anonymous: { type: boolean }
+        allow_plain_rtp: { type: boolean }
+        max_participants: { $ref: "#/components/schemas/MaxParticipants" }
+    Room:
+      type: object
+      required: [id, has_pin, allow_anonymous, allow_plain_rtp, locked, source, participants]
+      properties:
+        id: { type: string }
+        name: { type: string }
+        has_pin: { type: boolean, description: "The PIN itself is never shown." }
+        allow_anonymous: { type: boolean }
+        allow_plain_rtp: { type: boolean }
+        max_participants: { type: integer }
+        locked: { type: boolean }
+        source: { enum: [config, api] }
+        created_at: { type: string, format: date-time }
+        participants: { type: integer, minimum: 0 }
+    Participant:
+      type: object
+      required: [id, transport, joined_at, muted, streams]
+      properties:
+        id: { type: string }
+        user: { type: string, description: "The authenticated user; absent in anonymous rooms." }
+        display_name: { type: string, description: "From the caller's From header." }
+        transport: { enum: [udp, tcp, tls] }
+        joined_at: { type: string, format: date-time }
+        muted:
+          type: object
+          required: [audio, video]
+          properties:
+            audio: { type: boolean }
+            video: { type: boolean }
+        ice: { type: string }
+        dtls: { type: string }
+        clue: { type: string }
+        captures_advertised: { type: integer }
+        captures_configured: { type: integer }
+        streams:
+          type: array
+          items:
+            type: object
+            required: [ssrc, kind, direction, packets, bytes, lost, jitter]
+            properties:
+              ssrc: { type: integer }
+              kind: { type: string }
+              direction: { type: string }
+              packets: { type: integer }
+              bytes: { type: integer }
+              lost: { type: integer }
+              jitter: { type: number }
+    UserName:
+      type: string
+      pattern: '^[A-Za-z0-9._+@-]{1,64}$'
+    Password:
+      type: string
+      minLength: 1
+      maxLength: 256
+    User:
+      type: object
+      required: [name, source]
+      properties:
+        name: { type: string }
+        source: { enum: [config, api] }
+        created_at: { type: string, format: date-time }
+    Stats:
+      type: object
+      required: [rooms, active_rooms, participants, users, calls_started, calls_ended, auth_failures,
+                 malformed_messages, draining, uptime_seconds, version]
+      properties:
+        rooms: { type: integer }
+        active_rooms: { type: integer }
+        participants: { type: integer }
+        users: { type: integer }
+        calls_started: { type: integer }
+        calls_ended: { type: integer }
+        auth_failures: { type: integer }
+        malformed_messages: { type: integer }
+        draining: { type: boolean }
+        uptime_seconds: { type: integer }
+        version: { type: string }
+    LogLevels:
+      type: object
+      propertyNames:
+        pattern: '^[a-z][a-z0-9._-]{0,31}$'
+      additionalProperties:
+        enum: [trace, debug, info, notice, warning, error, critical]
 
 """###
 }
