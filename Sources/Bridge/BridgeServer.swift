@@ -81,7 +81,7 @@ public final class BridgeServer: @unchecked Sendable {
     private var adminService: AdminService!
 
     private func startAdmin() throws {
-        let token = ProcessInfo.processInfo.environment["CLUEMCU_ADMIN_TOKEN"] ?? configuration.admin.token
+        let token = configuration.admin.token  // CLUEMCU_ADMIN_TOKEN is layered in by the caller (Setting)
         let lifecycle = AdminServer.Lifecycle(
             isDraining: { [draining] in draining.value },
             drain: { [unowned self] in signalingQueue.sync { drain(reason: "admin API") } },

@@ -138,18 +138,34 @@ public struct ConfigurationError: Error, Sendable, Equatable, CustomStringConver
 }
 
 extension BridgeConfiguration {
-    public static func load(path: String) throws(ConfigurationError) -> BridgeConfiguration {
+    /// Reads the file, then applies `overrides` (environment, then command line) on top of it.
+    public static func load(path: String, overrides: [Setting] = []) throws(ConfigurationError) -> BridgeConfiguration {
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
             throw ConfigurationError(line: 0, "cannot read \(path): \(error.localizedDescription)")
         }
-        return try parse(text)
+        return try parse(text, overrides: overrides)
     }
 
-    /// Parses the YAML text. Keys missing from the file keep their embedded default.
-    public static func parse(_ text: String) throws(ConfigurationError) -> BridgeConfiguration {
+    /// Parses the YAML text, then applies `overrides` in order (later ones win). Keys missing from both keep their
+    /// embedded default. Every override goes through the same checks as the file's keys; a bad one is reported with
+    /// where it came from (`CLUEMCU_MEDIA_PORT: ...`).
+    public static func parse(_ text: String, overrides: [Setting] = []) throws(ConfigurationError)
+        -> BridgeConfiguration {
+        let root = try compose(text)
+        for setting in overrides {
+            do {
+                _ = try interpret(Setting.tree(nil, applying: [setting]))
+            } catch {
+                throw ConfigurationError(line: 0, "\(setting.origin): \(error.message)")
+            }
+        }
+        return try interpret(overrides.isEmpty ? root : Setting.tree(root, applying: overrides))
+    }
+
+    private static func compose(_ text: String) throws(ConfigurationError) -> Node? {
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
@@ -166,6 +182,10 @@ extension BridgeConfiguration {
         } catch {
             throw ConfigurationError(line: 0, "not valid YAML: \(error)")
         }
+        return root
+    }
+
+    private static func interpret(_ root: Node?) throws(ConfigurationError) -> BridgeConfiguration {
         var config = embeddedDefault
         guard let root else { return config }
         let top = try ConfigNode(root, path: "").mapping(allowed: ["sip", "media", "auth", "rooms", "admin", "state", "log",
