@@ -7,7 +7,7 @@ DEBIAN_DEPS  := pkg-config libxml2-dev libxml2-utils libssl-dev libsrtp2-dev lib
                 libavcodec-dev libswscale-dev libavutil-dev sip-tester python3 openssl
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build release run test venv fuzz bench schemas clean
+.PHONY: all deps build release run test venv fuzz bench schemas openapi clean
 
 all: build
 
@@ -54,6 +54,10 @@ venv: .venv/.stamp
 schemas:
 	scripts/embed-schemas.sh
 
+# Regenerates the Swift file that embeds the admin API's OpenAPI document (run after editing openapi.yaml).
+openapi:
+	scripts/embed-openapi.sh
+
 # Coverage-guided fuzzing of the CLUE XML reader with libFuzzer (FUZZ_SECONDS per target).
 fuzz: deps
 	scripts/fuzz.sh $(FUZZ_SECONDS)
@@ -66,4 +70,4 @@ bench: deps
 	Benchmarks/clue-join/run.sh
 
 clean:
-	rm -rf .build
+	rm -rf .build .venv

@@ -19,8 +19,12 @@ public final class BridgeServer: @unchecked Sendable {
     private var udpSockets: [UDPSocket] = []
     private var streamListeners: [StreamListener] = []
     private var signalSources: [DispatchSourceSignal] = []
-    private var stopRequests = 0
+    private var terminateSignals = 0
+    private var stopping = false
+    private let draining = LockedBox(false)
+    private var drainDeadline: DispatchSourceTimer?
     private let stopped = DispatchSemaphore(value: 0)
+    private let started = Date()
     var signaling: SignalingService!
     var media: MediaService!
 
@@ -37,6 +41,14 @@ public final class BridgeServer: @unchecked Sendable {
         let mediaAddress = try media.start(host: configuration.media.address, port: configuration.media.port)
         logger.info("listening udp://\(mediaAddress) (media)")
         signaling.media = media
+        let store = try StateStore(path: configuration.state)
+        adminService = try AdminService(configuration: configuration, store: store,
+                                        signaling: SignalingHandle(queue: signalingQueue, service: signaling),
+                                        isDraining: { [draining] in draining.value },
+                                        logger: Logger(label: "admin"))
+        signalingQueue.sync {
+            signaling.callsChanged = { [unowned self] in if signaling.draining { stopIfDrained() } }
+        }
         for address in configuration.sip.listen {
             guard let socketAddress = SocketAddress(host: address.host, port: address.port) else {
                 throw SocketError("resolve \(address.host)", code: EINVAL)
@@ -66,14 +78,17 @@ public final class BridgeServer: @unchecked Sendable {
     }
 
     private var admin: AdminServer?
+    private var adminService: AdminService!
 
     private func startAdmin() throws {
-        let token = ProcessInfo.processInfo.environment["CLUEMCU_ADMIN_TOKEN"] ?? configuration.admin.token
-        let reader = AdminServer.SignalingReader(queue: signalingQueue) { [unowned self] in
-            signaling.roomSummaries()
-        }
+        let token = configuration.admin.token  // CLUEMCU_ADMIN_TOKEN is layered in by the caller (Setting)
+        let lifecycle = AdminServer.Lifecycle(
+            isDraining: { [draining] in draining.value },
+            drain: { [unowned self] in signalingQueue.sync { drain(reason: "admin API") } },
+            statistics: { [unowned self] in signalingQueue.sync { signaling.statistics() } },
+            started: started)
         let server = try AdminServer(host: configuration.admin.host, port: configuration.admin.port, token: token,
-                                     signaling: reader)
+                                     service: adminService, lifecycle: lifecycle, logger: Logger(label: "admin"))
         admin = server
         let started = DispatchSemaphore(value: 0)
         let failure = LockedBox<Error?>(nil)
@@ -100,8 +115,12 @@ public final class BridgeServer: @unchecked Sendable {
         stopped.wait()
     }
 
+    /// Hangs up every call with a BYE and stops (once).
     public func stop() {
         signalingQueue.async { [self] in
+            guard !stopping else { return }
+            stopping = true
+            drainDeadline?.cancel()
             let calls = signaling.shutdown()
             if calls > 0 { logger.info("hanging up \(calls) calls") }
             // Give the BYEs a moment to leave (and be answered) before the sockets close.
@@ -109,27 +128,69 @@ public final class BridgeServer: @unchecked Sendable {
                 signaling.closeConnections()
                 media.closeAll()
                 media.stop()
-                if let admin { Task { await admin.stop() } }
                 udpSockets.forEach { $0.close() }
                 streamListeners.forEach { $0.close() }
-                logger.info("stopped")
-                stopped.signal()
+                // The admin server finishes the responses it is writing (the drain call's own) before it stops.
+                Task { [admin, logger, stopped] in
+                    await admin?.stop()
+                    logger.info("stopped")
+                    stopped.signal()
+                }
             }
         }
     }
 
+    /// Drains (call on the signaling queue): readiness turns 503, new INVITEs get 503 with Retry-After, the API
+    /// creates no rooms, calls in progress go on; the bridge stops after the last one ends or when
+    /// `lifecycle.drain_timeout_seconds` pass (hanging up what is left). Returns the calls in progress.
+    func drain(reason: String) -> Int {
+        let calls = signaling.calls.count
+        guard !signaling.draining, !stopping else { return calls }
+        signaling.draining = true
+        draining.value = true
+        let timeout = configuration.lifecycle.drainTimeoutSeconds
+        logger.info("draining (\(reason)): \(calls) calls in progress, stopping after the last or in \(timeout) s")
+        let deadline = DispatchSource.makeTimerSource(queue: signalingQueue)
+        deadline.schedule(deadline: .now() + .seconds(timeout))
+        deadline.setEventHandler { [unowned self] in
+            logger.notice("drain deadline passed: \(signaling.calls.count) calls left")
+            stop()
+        }
+        deadline.resume()
+        drainDeadline = deadline
+        stopIfDrained()
+        return calls
+    }
+
+    private func stopIfDrained() {
+        guard signaling.calls.isEmpty, !stopping else { return }
+        logger.info("drained: no calls left")
+        stop()
+    }
+
+    /// SIGTERM drains (a second one exits at once); SIGINT hangs up every call and stops (a second one exits at
+    /// once).
     private func installSignalHandlers() {
         for number in [SIGINT, SIGTERM] {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: signalingQueue)
             source.setEventHandler { [unowned self] in
-                stopRequests += 1
-                if stopRequests > 1 {
-                    logger.warning("second stop signal: exiting now")
-                    exit(1)
+                if number == SIGTERM {
+                    terminateSignals += 1
+                    if terminateSignals > 1 || stopping {
+                        logger.warning("second stop signal: exiting now")
+                        exit(1)
+                    }
+                    logger.info("SIGTERM received: draining")
+                    _ = drain(reason: "SIGTERM")
+                } else {
+                    if stopping {
+                        logger.warning("second stop signal: exiting now")
+                        exit(1)
+                    }
+                    logger.info("SIGINT received: hanging up and stopping")
+                    stop()
                 }
-                logger.info("stop signal received (\(number == SIGINT ? "SIGINT" : "SIGTERM")): shutting down")
-                stop()
             }
             source.resume()
             signalSources.append(source)

@@ -94,6 +94,11 @@ public struct BridgeConfiguration: Sendable, Equatable {
         public var json: Bool
     }
 
+    public struct LifecycleSettings: Sendable, Equatable {
+        /// After SIGTERM or POST /v1/node/drain, how long calls in progress may go on before they are hung up.
+        public var drainTimeoutSeconds: Int
+    }
+
     public var sip: SIPSettings
     public var media: MediaSettings
     public var auth: AuthSettings
@@ -102,6 +107,7 @@ public struct BridgeConfiguration: Sendable, Equatable {
     /// The SQLite state file.
     public var state: String
     public var log: LogSettings
+    public var lifecycle = LifecycleSettings(drainTimeoutSeconds: 30)
 
     /// What `make run` starts with when no file is given: SIP on 5060 (UDP and TCP) on loopback, media on 10000,
     /// the admin API on 127.0.0.1:8080, state in ./var, one room `demo`.
@@ -132,18 +138,34 @@ public struct ConfigurationError: Error, Sendable, Equatable, CustomStringConver
 }
 
 extension BridgeConfiguration {
-    public static func load(path: String) throws(ConfigurationError) -> BridgeConfiguration {
+    /// Reads the file, then applies `overrides` (environment, then command line) on top of it.
+    public static func load(path: String, overrides: [Setting] = []) throws(ConfigurationError) -> BridgeConfiguration {
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
             throw ConfigurationError(line: 0, "cannot read \(path): \(error.localizedDescription)")
         }
-        return try parse(text)
+        return try parse(text, overrides: overrides)
     }
 
-    /// Parses the YAML text. Keys missing from the file keep their embedded default.
-    public static func parse(_ text: String) throws(ConfigurationError) -> BridgeConfiguration {
+    /// Parses the YAML text, then applies `overrides` in order (later ones win). Keys missing from both keep their
+    /// embedded default. Every override goes through the same checks as the file's keys; a bad one is reported with
+    /// where it came from (`CLUEMCU_MEDIA_PORT: ...`).
+    public static func parse(_ text: String, overrides: [Setting] = []) throws(ConfigurationError)
+        -> BridgeConfiguration {
+        let root = try compose(text)
+        for setting in overrides {
+            do {
+                _ = try interpret(Setting.tree(nil, applying: [setting]))
+            } catch {
+                throw ConfigurationError(line: 0, "\(setting.origin): \(error.message)")
+            }
+        }
+        return try interpret(overrides.isEmpty ? root : Setting.tree(root, applying: overrides))
+    }
+
+    private static func compose(_ text: String) throws(ConfigurationError) -> Node? {
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
@@ -160,9 +182,14 @@ extension BridgeConfiguration {
         } catch {
             throw ConfigurationError(line: 0, "not valid YAML: \(error)")
         }
+        return root
+    }
+
+    private static func interpret(_ root: Node?) throws(ConfigurationError) -> BridgeConfiguration {
         var config = embeddedDefault
         guard let root else { return config }
-        let top = try ConfigNode(root, path: "").mapping(allowed: ["sip", "media", "auth", "rooms", "admin", "state", "log"])
+        let top = try ConfigNode(root, path: "").mapping(allowed: ["sip", "media", "auth", "rooms", "admin", "state", "log",
+                                                                     "lifecycle"])
 
         if let sip = top["sip"] {
             let fields = try sip.mapping(allowed: ["listen", "domain", "tls"])
@@ -274,6 +301,16 @@ extension BridgeConfiguration {
                 let text = try format.string()
                 guard text == "text" || text == "json" else { throw format.error("log.format is text or json") }
                 config.log.json = text == "json"
+            }
+        }
+        if let lifecycle = top["lifecycle"] {
+            let fields = try lifecycle.mapping(allowed: ["drain_timeout_seconds"])
+            if let timeout = fields["drain_timeout_seconds"] {
+                let value = try timeout.int()
+                guard (0...86_400).contains(value) else {
+                    throw timeout.error("lifecycle.drain_timeout_seconds must be 0-86400")
+                }
+                config.lifecycle.drainTimeoutSeconds = value
             }
         }
         try config.check(lines: top)

@@ -15,6 +15,8 @@ final class SignalingService: @unchecked Sendable {
         var allowAnonymous: Bool
         var allowPlainRTP: Bool
         var maxParticipants: Int?
+        /// Locked over the admin API: new callers get 403.
+        var locked = false
     }
 
     /// One admitted caller.
@@ -34,10 +36,10 @@ final class SignalingService: @unchecked Sendable {
     private var transactions: TransactionLayer
     private var authenticator: DigestAuthenticator
     /// Only HA1 digests: the configured passwords are hashed once at start and not kept.
-    private var credentials: [String: DigestHA1]
-    private var rooms: [String: Room]
+    var credentials: [String: DigestHA1]
+    var rooms: [String: Room]
     private let screening = RequestScreening(supportedOptions: ["timer"])
-    private var calls: [DialogID: Call] = [:]
+    private(set) var calls: [DialogID: Call] = [:]
     /// The next deadline of each dialog that has one (a 2xx awaiting its ACK, a glare retry): kept beside the calls
     /// so that arming the timer never walks every call.
     private var dialogDeadlines: [DialogID: ContinuousClock.Instant] = [:]
@@ -50,6 +52,13 @@ final class SignalingService: @unchecked Sendable {
     var media: MediaService?
     private var random = SystemRandomNumberGenerator()
     private(set) var counters = Counters()
+    /// Operating the bridge (SignalingService+Admin.swift): drain, mute, what the media plane reports.
+    var draining = false
+    var controls: [DialogID: ParticipantControls] = [:]
+    /// Filled by the media plane: ICE/DTLS/CLUE state and stream counters of a participant, for the admin API.
+    var mediaState: (DialogID) -> ParticipantMediaState? = { _ in nil }
+    /// Called after a call joins or leaves (drain watches for the last one).
+    var callsChanged: (() -> Void)?
 
     struct Counters {
         var malformed = 0
@@ -89,16 +98,6 @@ final class SignalingService: @unchecked Sendable {
             ($0.id, Room(id: $0.id, allowAnonymous: $0.allowAnonymous, allowPlainRTP: $0.allowPlainRTP,
                          maxParticipants: $0.maxParticipants))
         })
-    }
-
-    /// Rooms with their participant counts, for the admin API. Call on the signaling queue.
-    func roomSummaries() -> [AdminServer.RoomSummary] {
-        var counts: [String: Int] = [:]
-        for call in calls.values { counts[call.room, default: 0] += 1 }
-        return rooms.values.sorted { $0.id < $1.id }.map {
-            AdminServer.RoomSummary(id: $0.id, allowAnonymous: $0.allowAnonymous, allowPlainRTP: $0.allowPlainRTP,
-                                    maxParticipants: $0.maxParticipants, participants: counts[$0.id] ?? 0)
-        }
     }
 
     // MARK: Transports
@@ -182,14 +181,7 @@ final class SignalingService: @unchecked Sendable {
     /// Sends BYE on every call; returns how many.
     func shutdown() -> Int {
         let count = calls.count
-        for (id, var call) in calls {
-            let bye = call.dialog.makeRequest(.bye)
-            if let hop = hop(for: call.dialog) {
-                perform(transactions.send(bye, to: hop, now: .now).1)
-            }
-            store(call, for: id)
-            logger.info("hanging up", metadata: ["room": "\(call.room)", "call": "\(id.callID)"])
-        }
+        for id in calls.keys { hangUp(id) }
         return count
     }
 
@@ -249,24 +241,30 @@ final class SignalingService: @unchecked Sendable {
 
     /// Every change to a call goes through here, so `dialogDeadlines` stays true.
     private func store(_ call: Call?, for id: DialogID) {
-        if call == nil, calls[id] != nil { media?.close(call: id) }
+        let joined = call != nil && calls[id] == nil, left = call == nil && calls[id] != nil
+        if left { media?.close(call: id) }
         calls[id] = call
         dialogDeadlines[id] = call?.dialog.nextDeadline
+        if joined || left { participant(id, joined: joined) }
     }
 
-    /// The media plane gave up on a call (consent lost, DTLS or data-channel failure): BYE with the reason
-    /// (RFC 3326), and the call is gone for the room at once.
-    func hangUp(_ id: DialogID, reason: String) {
+    /// Sends BYE on one call and closes its media at once; the call leaves `calls` when the BYE is answered (or
+    /// times out). `reason`: the media plane gave up on the call (consent lost, DTLS or data-channel failure), said
+    /// in a Reason header (RFC 3326); nil for a kick or a shutdown.
+    func hangUp(_ id: DialogID, reason: String? = nil) {
         guard var call = calls[id] else { return }
         var bye = call.dialog.makeRequest(.bye)
-        let text = reason.replacingOccurrences(of: "\"", with: "'").replacingOccurrences(of: "\\", with: "/")
-        bye.headers.append(.reason, "SIP;cause=480;text=\"\(text)\"")
+        if let reason {
+            let text = reason.replacingOccurrences(of: "\"", with: "'").replacingOccurrences(of: "\\", with: "/")
+            bye.headers.append(.reason, "SIP;cause=480;text=\"\(text)\"")
+        }
         media?.close(call: id)
         if let hop = hop(for: call.dialog) {
             perform(transactions.send(bye, to: hop, now: .now).1)
         }
         store(call, for: id)
-        logger.info("hanging up", metadata: ["room": "\(call.room)", "call": "\(id.callID)", "reason": "\(reason)"])
+        logger.info("hanging up", metadata: ["room": "\(call.room)", "call": "\(id.callID)",
+                                             "reason": "\(reason ?? "none")"])
     }
 
     private func armTimer() {
@@ -316,6 +314,7 @@ final class SignalingService: @unchecked Sendable {
     // MARK: Requests
 
     private func respond(_ response: SIPResponse, to transaction: TransactionID?) {
+        observe(response)
         guard let transaction else { return }
         perform(transactions.respond(response, to: transaction, now: .now))
     }
@@ -350,8 +349,17 @@ final class SignalingService: @unchecked Sendable {
 
     private func handleInvite(_ request: SIPRequest, transaction: TransactionID?, source: SIPHop, toTag: String) {
         let now = ContinuousClock.now
+        if draining {
+            respond(drainingRefusal(request, toTag: toTag), to: transaction)
+            return
+        }
         guard let roomID = request.uri.user, let room = rooms[roomID] else {
             respond(SIPResponse(answering: request, statusCode: 404, reasonPhrase: "Room Not Found", toTag: toTag),
+                    to: transaction)
+            return
+        }
+        if room.locked {
+            respond(SIPResponse(answering: request, statusCode: 403, reasonPhrase: "Room Locked", toTag: toTag),
                     to: transaction)
             return
         }
@@ -364,6 +372,7 @@ final class SignalingService: @unchecked Sendable {
             case .challenge(let stale, let failure):
                 if failure != .missingCredentials && failure != .staleNonce {
                     counters.authFailures += 1
+                    BridgeMetrics.shared.authFailure()
                     logger.notice("authentication failed", metadata: [
                         "source": "\(source.address)", "room": "\(roomID)", "reason": "\(failure)"])
                 }

@@ -5,27 +5,7 @@ import Testing
 @Suite struct AdminTests {
     /// Runs one GET and returns (status, body).
     static func get(_ url: String, token: String?) throws -> (Int, String) {
-        let script = """
-            import sys, urllib.request, urllib.error
-            request = urllib.request.Request(sys.argv[1])
-            if len(sys.argv) > 2: request.add_header("Authorization", "Bearer " + sys.argv[2])
-            try:
-                response = urllib.request.urlopen(request, timeout=10)
-                print(response.status); print(response.read().decode())
-            except urllib.error.HTTPError as error:
-                print(error.code); print(error.read().decode())
-            """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, url] + (token.map { [$0] } ?? [])
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n", maxSplits: 1)
-        let body = lines.count > 1 ? String(lines[1]).trimmingCharacters(in: .whitespacesAndNewlines) : ""
-        return (Int(lines.first ?? "") ?? 0, body)
+        try BridgeProcess.http("GET", url, token: token)
     }
 
     /// Health and readiness answer without a token; /v1 needs the bearer token; errors are JSON; rooms are listed

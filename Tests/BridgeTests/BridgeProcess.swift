@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A `clue-mcu serve` process started by a test on loopback with its own configuration, ports and state folder.
 final class BridgeProcess: @unchecked Sendable {
     static let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
@@ -17,8 +21,10 @@ final class BridgeProcess: @unchecked Sendable {
     let logURL: URL
 
     /// `extraYAML` is appended to a configuration with SIP on UDP+TCP (sipPort) and TLS (tlsPort), user alice/secret
-    /// and the room `demo`.
-    init(extraYAML: String = "", rooms: String? = nil, mediaYAML: String = "") throws {
+    /// and the room `demo`. `stateFile` (default: in the process's own folder) lets a second process take over the
+    /// state of a first one.
+    init(extraYAML: String = "", rooms: String? = nil, mediaYAML: String = "", stateFile: URL? = nil,
+         environment: [String: String]? = nil) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("clue-mcu-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         sipPort = try Self.freePort()
@@ -43,7 +49,7 @@ final class BridgeProcess: @unchecked Sendable {
             admin:
               listen: 127.0.0.1:\(adminPort)
               token: \(Self.adminToken)
-            state: \(directory.path)/state.sqlite
+            state: \((stateFile ?? directory.appendingPathComponent("state.sqlite")).path)
             \(extraYAML)
             """
         let configURL = directory.appendingPathComponent("config.yaml")
@@ -54,13 +60,15 @@ final class BridgeProcess: @unchecked Sendable {
         process.arguments = ["serve", "--config", configURL.path]
         process.standardError = try FileHandle(forWritingTo: logURL)
         process.standardOutput = FileHandle.nullDevice
+        if let environment { process.environment = environment }
         try process.run()
         try waitForLog(containing: "listening tls://", timeout: 20)
     }
 
     deinit {
+        // SIGINT: hang up and stop now (SIGTERM would drain, waiting for calls to end).
         if process.isRunning {
-            process.terminate()
+            process.interrupt()
             process.waitUntilExit()
         }
         try? FileManager.default.removeItem(at: directory)
@@ -78,11 +86,97 @@ final class BridgeProcess: @unchecked Sendable {
         throw BridgeTestError("bridge log never showed '\(text)':\n\(log)")
     }
 
-    /// SIGTERM, then waits for the exit status.
+    /// SIGTERM (drain), then waits for the exit status.
     func stop() -> Int32 {
         process.terminate()
         process.waitUntilExit()
         return process.terminationStatus
+    }
+
+    /// SIGINT (hang up every call and stop), then waits for the exit status.
+    func interrupt() -> Int32 {
+        process.interrupt()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    /// Waits for the process to exit by itself; throws (and stops it) when it has not after `timeout` seconds.
+    func waitForExit(timeout: Double) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        guard !process.isRunning else {
+            kill()
+            throw BridgeTestError("bridge did not exit within \(timeout) s:\n\(log)")
+        }
+        process.waitUntilExit()
+    }
+
+    /// SIGKILL: no chance to clean up.
+    func kill() {
+        Glibc.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    var adminURL: String { "http://127.0.0.1:\(adminPort)" }
+
+    /// One admin API call with Python's urllib (an independent HTTP client); returns (status, body).
+    func api(_ method: String, _ path: String, _ body: String? = nil,
+             token: String? = BridgeProcess.adminToken) throws -> (Int, String) {
+        try Self.http(method, adminURL + path, body: body, token: token)
+    }
+
+    static func http(_ method: String, _ url: String, body: String? = nil, token: String?) throws -> (Int, String) {
+        let script = """
+            import sys, urllib.request, urllib.error
+            method, url, token, body = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+            data = body.encode() if body != "-" else None
+            request = urllib.request.Request(url, data=data, method=method)
+            if token != "-": request.add_header("Authorization", "Bearer " + token)
+            if data is not None: request.add_header("Content-Type", "application/json")
+            try:
+                response = urllib.request.urlopen(request, timeout=10)
+                print(response.status); print(response.read().decode())
+            except urllib.error.HTTPError as error:
+                print(error.code); print(error.read().decode())
+            """
+        let python = Process()
+        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        python.arguments = ["python3", "-c", script, method, url, token ?? "-", body ?? "-"]
+        let output = Pipe()
+        python.standardOutput = output
+        try python.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        python.waitUntilExit()
+        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n", maxSplits: 1)
+        let text = lines.count > 1 ? String(lines[1]).trimmingCharacters(in: .whitespacesAndNewlines) : ""
+        return (Int(lines.first ?? "") ?? 0, text)
+    }
+
+    /// The venv that `make venv` builds (schemathesis, prometheus_client).
+    static let venvPython = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../../.venv/bin/python").standardized
+
+    /// Runs a program of the venv (its Python by default); returns (exit status, stdout+stderr).
+    func venv(_ arguments: [String], program: String = "python", input: String? = nil) throws -> (Int32, String) {
+        let executable = Self.venvPython.deletingLastPathComponent().appendingPathComponent(program)
+        guard FileManager.default.isExecutableFile(atPath: executable.path) else {
+            throw BridgeTestError("\(executable.path) is missing: run `make venv`")
+        }
+        let python = Process()
+        python.executableURL = executable
+        python.arguments = arguments
+        python.currentDirectoryURL = directory
+        let outputURL = directory.appendingPathComponent("venv-\(UUID().uuidString).out")
+        FileManager.default.createFile(atPath: outputURL.path, contents: nil)
+        python.standardOutput = try FileHandle(forWritingTo: outputURL)
+        python.standardError = python.standardOutput
+        let inputPipe = Pipe()
+        python.standardInput = inputPipe
+        try python.run()
+        if let input { inputPipe.fileHandleForWriting.write(Data(input.utf8)) }
+        try inputPipe.fileHandleForWriting.close()
+        python.waitUntilExit()
+        return (python.terminationStatus, (try? String(contentsOf: outputURL, encoding: .utf8)) ?? "")
     }
 
     /// Runs one sipp scenario against the bridge; returns sipp's exit status and its error log.

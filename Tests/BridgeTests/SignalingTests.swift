@@ -79,13 +79,13 @@ import Testing
         #expect(status == 0, "sipp: \(errors)\nbridge:\n\(bridge.log)")
     }
 
-    /// Stopping the bridge hangs up calls in progress with a BYE that the caller answers.
+    /// Stopping the bridge with SIGINT hangs up calls in progress with a BYE that the caller answers.
     @Test func byeFromBridge() throws {
         let bridge = try BridgeProcess()
         let wait = try bridge.startSipp("bye-from-bridge.xml")
         try bridge.waitForLog(containing: "call admitted", timeout: 15)
         Thread.sleep(forTimeInterval: 0.3)  // let the ACK arrive
-        #expect(bridge.stop() == 0)
+        #expect(bridge.interrupt() == 0)
         let (status, errors) = try wait()
         #expect(status == 0, "sipp: \(errors)\nbridge:\n\(bridge.log)")
         #expect(bridge.log.contains("hanging up"))

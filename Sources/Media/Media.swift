@@ -1,1 +1,0 @@
-// Media processing over FFmpeg: audio mixing (and later video composition).
