@@ -5,5 +5,6 @@ extension FuzzTargets {
         "sip": sipMessage,
         "sdp": sessionDescription,
         "stun": stunMessage,
+        "rtp": rtpDatagram,
     ]
 }
