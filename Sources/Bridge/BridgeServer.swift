@@ -41,6 +41,7 @@ public final class BridgeServer: @unchecked Sendable {
         let mediaAddress = try media.start(host: configuration.media.address, port: configuration.media.port)
         logger.info("listening udp://\(mediaAddress) (media)")
         signaling.media = media
+        signaling.mediaState = { [media] id in media?.participantState(id) }
         let store = try StateStore(path: configuration.state)
         adminService = try AdminService(configuration: configuration, store: store,
                                         signaling: SignalingHandle(queue: signalingQueue, service: signaling),

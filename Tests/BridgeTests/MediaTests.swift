@@ -56,9 +56,29 @@ struct CLUEPeer: @unchecked Sendable {
 @Suite(.serialized) struct MediaTests {
     /// The whole exchange completes, every bridge message is schema-valid, and the bridge counts the peer's SRTP
     /// audio under the SSRC the peer announced.
-    @Test func fullCLUECall() throws {
+    @Test func fullCLUECall() async throws {
         let bridge = try BridgeProcess()
-        let peer = try CLUEPeer.call(bridge, ["--duration", "3", "--tone", "440"])
+        let call = Task.detached { try CLUEPeer.call(bridge, ["--duration", "4", "--tone", "440"]) }
+        // While the call is up, the admin API shows the participant's transport, CLUE state and inbound audio.
+        var participant: [String: Any] = [:]
+        for _ in 0..<60 {
+            try await Task.sleep(for: .milliseconds(100))
+            let (status, body) = try bridge.api("GET", "/v1/rooms/demo/participants")
+            guard status == 200, let object = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any],
+                  let first = (object["participants"] as? [[String: Any]])?.first else { continue }
+            participant = first
+            let streams = (first["streams"] as? [[String: Any]]) ?? []
+            if first["clue"] as? String == "ACTIVE", streams.contains(where: { ($0["packets"] as? Int ?? 0) > 20 }) {
+                break
+            }
+        }
+        #expect(participant["dtls"] as? String == "connected", "\(participant)")
+        #expect(participant["clue"] as? String == "ACTIVE", "\(participant)")
+        #expect((participant["captures_advertised"] as? Int ?? 0) >= 1, "\(participant)")
+        let liveStreams = (participant["streams"] as? [[String: Any]]) ?? []
+        #expect(liveStreams.contains { $0["kind"] as? String == "audio" && ($0["packets"] as? Int ?? 0) > 20 },
+                "\(participant)")
+        let peer = try await call.value
         let context = "\(peer.json)\n\(peer.stderr)\nbridge:\n\(bridge.log)"
         #expect(peer["sip.final_status"] as? Int == 200, "\(context)")
         #expect((peer["sip.statuses"] as? [Int])?.first == 401, "digest challenge first")
@@ -90,6 +110,14 @@ struct CLUEPeer: @unchecked Sendable {
         #expect(packets > 50 && packets <= sent + 5, "received \(packets) of \(sent): \(line)")
         #expect(line.contains("unprotect_failures=0"), "\(line)")
         #expect(!bridge.log.contains("Fatal error") && !bridge.log.contains("runtime failure"))
+        // The process metrics moved: packets in, CLUE messages by type, a join time.
+        let metrics = try bridge.api("GET", "/metrics", token: nil).1
+        let audioIn = metrics.split(separator: "\n").first {
+            $0.hasPrefix("cluemcu_packets_total") && $0.contains("kind=\"audio\"") && $0.contains("direction=\"in\"")
+        }
+        #expect((audioIn?.split(separator: " ").last.flatMap { Double($0) } ?? 0) > 50, "\(metrics)")
+        #expect(metrics.contains("cluemcu_clue_messages_total{"), "\(metrics)")
+        #expect(metrics.contains("cluemcu_join_time_seconds_count 1"), "\(metrics)")
     }
 
     /// An offer whose a=fingerprint does not match the certificate aiortc presents: no keys, the data channel never

@@ -15,16 +15,27 @@ final class InboundMedia: @unchecked Sendable {
     }
 
     let receiver: SRTPReceiver
+    /// Payload type to media kind (true: video), for metrics; from the negotiated codecs.
+    private let videoPayloadTypes: Set<UInt8>
+    /// Packets and bytes not yet added to the process metrics: audio, video.
+    var unreported = (audioPackets: 0, audioBytes: 0, videoPackets: 0, videoBytes: 0)
+    /// When the first packet decrypted (for the join-time histogram); reported once.
+    var firstPacketAt: ContinuousClock.Instant?
     /// Payload type to RTP clock rate, from the negotiated codecs (90 kHz when unknown: video).
     private let clockRates: [UInt8: UInt32]
     private let epoch = ContinuousClock.now
     private(set) var streams: [UInt32: ReceptionStatistics] = [:]
     private(set) var counters = Counters()
 
-    init(receiver: SRTPReceiver, clockRates: [UInt8: UInt32]) {
+    init(receiver: SRTPReceiver, clockRates: [UInt8: UInt32], videoPayloadTypes: Set<UInt8>) {
         self.receiver = receiver
         self.clockRates = clockRates
+        self.videoPayloadTypes = videoPayloadTypes
     }
+
+    func isVideo(payloadType: UInt8) -> Bool { videoPayloadTypes.contains(payloadType) }
+
+    func clockRate(payloadType: UInt8) -> UInt32 { clockRates[payloadType] ?? 90_000 }
 
     /// One SRTP or SRTCP datagram from the session's latched address.
     func receive(_ datagram: UnsafeMutableRawBufferPointer, now: ContinuousClock.Instant) {
@@ -64,9 +75,20 @@ final class InboundMedia: @unchecked Sendable {
                       payloadType: header.payloadType, payloadBytes: header.payloadRange.count,
                       wireBytes: wireLength, arrival: arrival)
         streams[header.ssrc] = stream
+        if firstPacketAt == nil { firstPacketAt = now }
+        if videoPayloadTypes.contains(header.payloadType) {
+            unreported.videoPackets += 1
+            unreported.videoBytes += wireLength
+        } else {
+            unreported.audioPackets += 1
+            unreported.audioBytes += wireLength
+        }
     }
 
     private func count(_ error: SRTPError) {
-        if case .replayed = error { counters.replayed += 1 } else { counters.unprotectFailures += 1 }
+        switch error {
+        case .replayed, .tooOld: counters.replayed += 1
+        default: counters.unprotectFailures += 1
+        }
     }
 }

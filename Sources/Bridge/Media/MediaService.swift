@@ -51,6 +51,8 @@ final class MediaService: @unchecked Sendable {
     private let counters = LockedBox(Counters())
 
     private var ioCounters = (unknownSource: 0, unclassifiable: 0)
+    /// Adds the packets received since the last tick to the process metrics, once a second (not per packet).
+    private var metricsTimer: DispatchSourceTimer?
 
     init(configuration: BridgeConfiguration, identity: BridgeIdentity, logger: Logger) throws {
         settings = Settings(consentTimeout: .seconds(configuration.media.consentTimeoutSeconds),
@@ -68,6 +70,11 @@ final class MediaService: @unchecked Sendable {
             self.receive(datagram, from: source)
         }
         ioQueue.sync { self.socket = socket }
+        let timer = DispatchSource.makeTimerSource(queue: ioQueue)
+        timer.schedule(deadline: .now() + .seconds(1), repeating: .seconds(1), leeway: .milliseconds(100))
+        timer.setEventHandler { [unowned self] in self.reportMetrics() }
+        timer.resume()
+        ioQueue.sync { metricsTimer = timer }
         // usrsctp runs no thread of its own: its timers (retransmissions, delayed SACKs, heartbeats) tick here.
         SCTPStack.startTimerDriver(queue: DispatchQueue(label: "media-sctp-clock", qos: .userInitiated))
         return socket.localAddress
@@ -75,6 +82,8 @@ final class MediaService: @unchecked Sendable {
 
     func stop() {
         ioQueue.sync {
+            metricsTimer?.cancel()
+            metricsTimer = nil
             socket?.close()
             socket = nil
         }
@@ -166,6 +175,7 @@ final class MediaService: @unchecked Sendable {
             self.byUsernameFragment = self.byUsernameFragment.filter { $0.value !== session }
             if let remote = session.remote, self.byAddress[remote] === session { self.byAddress[remote] = nil }
             if let media = self.inbound.removeValue(forKey: ObjectIdentifier(session)) {
+                self.report(media)
                 // One line per call with what it received: the operator's (and the tests') record of the media.
                 let streams = media.streams.values.sorted { $0.ssrc < $1.ssrc }.map {
                     "ssrc=\($0.ssrc) pt=\($0.lastPayloadType) packets=\($0.packets) bytes=\($0.wireBytes) "
@@ -188,11 +198,39 @@ final class MediaService: @unchecked Sendable {
         return RoomAdvertisement.make(otherParticipants: others)
     }
 
-    func countDTLSFailure() { counters.withLock { $0.dtlsFailures += 1 } }
-    func countICEFailure() { counters.withLock { $0.iceFailures += 1 } }
+    func countDTLSFailure(reason: String) {
+        counters.withLock { $0.dtlsFailures += 1 }
+        BridgeMetrics.shared.dtlsFailure(reason: reason.hasPrefix("fingerprint") ? "fingerprint_mismatch" : "handshake")
+    }
+
+    func countICEFailure(reason: String) {
+        counters.withLock { $0.iceFailures += 1 }
+        BridgeMetrics.shared.iceFailure(reason: reason)
+    }
+
     func countClue(type: String, code: UInt16?, direction: String) {
         let key = "\(direction) \(type)" + (code.map { " \($0)" } ?? "")
         counters.withLock { $0.clueMessages[key, default: 0] += 1 }
+        if direction == "in" || code != nil { BridgeMetrics.shared.clueMessage(type: type, code: code.map(Int.init)) }
+    }
+
+    /// What the admin API shows of a participant's media; nil when the call has no media session.
+    func participantState(_ id: DialogID) -> ParticipantMediaState? {
+        guard let session = sessions.withLock({ $0[id] }) else { return nil }
+        let state = session.queue.sync { session.state() }
+        let streams = ioQueue.sync { () -> [ParticipantMediaState.Stream] in
+            guard let media = inbound[ObjectIdentifier(session)] else { return [] }
+            return media.streams.values.sorted { $0.ssrc < $1.ssrc }.map { stream in
+                let rate = Double(media.clockRate(payloadType: stream.lastPayloadType))
+                return ParticipantMediaState.Stream(
+                    ssrc: stream.ssrc, kind: media.isVideo(payloadType: stream.lastPayloadType) ? "video" : "audio",
+                    direction: "inbound", packets: stream.packets, bytes: stream.wireBytes,
+                    lost: Int64(stream.lost), jitter: Double(stream.jitter) / rate)
+            }
+        }
+        return ParticipantMediaState(iceState: state.ice, dtlsState: state.dtls, clueState: state.clue,
+                                     capturesAdvertised: state.capturesAdvertisedByPeer.count,
+                                     capturesConfigured: state.capturesConfiguredByPeer.count, streams: streams)
     }
 
     // MARK: The I/O queue
@@ -220,10 +258,34 @@ final class MediaService: @unchecked Sendable {
         case .rtp:
             guard let session = byAddress[source] else { return unknown() }
             // Before keys exist there is nothing to decrypt with: dropped, as SRTP requires.
-            inbound[ObjectIdentifier(session)]?.receive(datagram, now: .now)
+            guard let media = inbound[ObjectIdentifier(session)] else { return }
+            let first = media.firstPacketAt == nil
+            let now = ContinuousClock.now
+            media.receive(datagram, now: now)
+            if first, media.firstPacketAt != nil {
+                BridgeMetrics.shared.joinTime(seconds: Double((now - session.admittedAt) / .milliseconds(1)) / 1000)
+            }
         case .drop:
             ioCounters.unclassifiable += 1
         }
+    }
+
+    private func reportMetrics() {
+        for media in inbound.values { report(media) }
+    }
+
+    /// On the I/O queue: moves one session's unreported packet counts into the metrics.
+    private func report(_ media: InboundMedia) {
+        let pending = media.unreported
+        if pending.audioPackets > 0 {
+            BridgeMetrics.shared.packets(kind: .audio, direction: .inbound, count: pending.audioPackets,
+                                         bytes: pending.audioBytes)
+        }
+        if pending.videoPackets > 0 {
+            BridgeMetrics.shared.packets(kind: .video, direction: .inbound, count: pending.videoPackets,
+                                         bytes: pending.videoBytes)
+        }
+        media.unreported = (0, 0, 0, 0)
     }
 
     /// Counts a datagram nobody claims; says so in the log at most every 10 s.

@@ -47,6 +47,9 @@ final class MediaSession: @unchecked Sendable {
     private var clueMessages = (received: 0, sent: 0)
     private var sender: SRTPSender?
     private let clockRates: [UInt8: UInt32]
+    private let videoPayloadTypes: Set<UInt8>
+    /// When the call was admitted: the start of the join time (INVITE answered to first media).
+    let admittedAt = ContinuousClock.now
     private var timer: DispatchSourceTimer?
     private var ended = false
     /// Called once, on the session queue, when the transport dies (consent lost, DTLS failure): the signaling side
@@ -79,8 +82,15 @@ final class MediaSession: @unchecked Sendable {
         dtls = try DTLSSession(context: service.dtlsContext, role: dtlsRole, expectedPeerFingerprints: expected)
         dataChannel = negotiated.accepted.first { $0.dataChannel?.clueChannel != nil }?.dataChannel
         var rates: [UInt8: UInt32] = [:]
-        for media in negotiated.accepted { for codec in media.codecs { rates[codec.payloadType] = codec.clockRate } }
+        var video = Set<UInt8>()
+        for media in negotiated.accepted {
+            for codec in media.codecs {
+                rates[codec.payloadType] = codec.clockRate
+                if media.kind == .video { video.insert(codec.payloadType) }
+            }
+        }
         clockRates = rates
+        videoPayloadTypes = video
     }
 
     /// Arms the consent timer: a peer that never sends a valid check is hung up after the consent timeout.
@@ -153,7 +163,7 @@ final class MediaSession: @unchecked Sendable {
                 return
             case .failed(let failure):
                 dtlsState = "failed"
-                service.countDTLSFailure()
+                service.countDTLSFailure(reason: "\(failure)")
                 end("DTLS failed: \(failure)")
                 return
             }
@@ -173,7 +183,8 @@ final class MediaSession: @unchecked Sendable {
             do {
                 let receiver = try SRTPReceiver(keying: keying, role: dtlsRole)
                 sender = try SRTPSender(keying: keying, role: dtlsRole)
-                service.install(InboundMedia(receiver: receiver, clockRates: clockRates), for: self)
+                service.install(InboundMedia(receiver: receiver, clockRates: clockRates,
+                                             videoPayloadTypes: videoPayloadTypes), for: self)
             } catch {
                 end("SRTP setup failed: \(error)")
                 return
@@ -334,7 +345,7 @@ final class MediaSession: @unchecked Sendable {
         guard !ended else { return }
         let now = ContinuousClock.now
         for action in ice.timeout(now: now) where action == .consentExpired {
-            service.countICEFailure()
+            service.countICEFailure(reason: "consent expired")
             end("ICE consent expired (no valid check for \(service.settings.consentTimeout))")
             return
         }
