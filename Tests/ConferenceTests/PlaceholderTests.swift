@@ -1,4 +1,0 @@
-import Testing
-@testable import Conference
-
-@Test func conferenceModuleBuilds() { #expect(Bool(true)) }
