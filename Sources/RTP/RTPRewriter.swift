@@ -73,6 +73,8 @@ public struct RTPRewriter: Sendable {
     private var sequenceOffset: UInt16 = 0
     private var timestampOffset: UInt32 = 0
     private var baseSequence: UInt16 = 0
+    /// The output sequence number of the current source's first packet.
+    private var switchSequence: UInt16 = 0
     private var highestSequence: UInt16 = 0
     /// Bit n set: source sequence `highestSequence - n` was forwarded.
     private var forwarded: UInt64 = 0
@@ -124,6 +126,7 @@ public struct RTPRewriter: Sendable {
             sequenceOffset = (lastSequence &+ 1) &- sequence
             timestampOffset = outputTimestamp &- header.timestamp
             baseSequence = sequence
+            switchSequence = lastSequence &+ 1
             highestSequence = sequence
             forwarded = 1
             mapped = true
@@ -166,6 +169,24 @@ public struct RTPRewriter: Sendable {
     /// 6.2.1) to the current source; nil before the source's first packet went out.
     public func sourceSequence(forOutput sequence: UInt16) -> UInt16? {
         mapped ? sequence &- sequenceOffset : nil
+    }
+
+    /// A receiver's NACK on this output stream as a NACK to the current source (RFC 4585 section 6.2.1), sent by
+    /// `senderSSRC`: output sequence numbers become the source's, and those sent before the switch to this source
+    /// (another source's packets) are left out. Nil when the NACK is for another stream or nothing remains.
+    public func translate(_ nack: RTCPGenericNACK, senderSSRC: UInt32) -> RTCPGenericNACK? {
+        guard mapped, let source = selectedSource, nack.mediaSSRC == outputSSRC else { return nil }
+        let firstOutput = switchSequence
+        let lost = nack.lostSequenceNumbers.filter { $0 &- firstOutput < 0x8000 }.map { $0 &- sequenceOffset }
+        guard !lost.isEmpty else { return nil }
+        return RTCPGenericNACK(senderSSRC: senderSSRC, mediaSSRC: source, lost: lost)
+    }
+
+    /// A receiver's PLI on this output stream as a PLI to the current source (RFC 4585 section 6.3.1), sent by
+    /// `senderSSRC`; nil when it is for another stream or no source is selected.
+    public func translate(_ pli: RTCPPictureLossIndication, senderSSRC: UInt32) -> RTCPPictureLossIndication? {
+        guard let source = selectedSource, pli.mediaSSRC == outputSSRC else { return nil }
+        return RTCPPictureLossIndication(senderSSRC: senderSSRC, mediaSSRC: source)
     }
 
     /// The current source's sender report as this output stream's: SSRC, RTP timestamp and counts of the output,

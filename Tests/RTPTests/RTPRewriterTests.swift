@@ -165,3 +165,24 @@ private func offer(_ bytes: [UInt8], to rewriter: inout RTPRewriter, at now: Con
     #expect(rewriter.translate(RTCPSenderReport(ssrc: 0xB, ntpTimestamp: 0, rtpTimestamp: 0, packetCount: 0,
                                                 octetCount: 0)) == nil)
 }
+
+/// A receiver's NACK and PLI on the output stream reach the current source in its own numbering; losses from
+/// before the switch (another source's packets) are left out.
+@Test func translatesFeedbackToTheCurrentSource() throws {
+    var rewriter = RTPRewriter(outputSSRC: outputSSRC, clockRate: 90000, waitsForKeyframe: false,
+                               initialSequence: 100, initialTimestamp: 0)
+    rewriter.select(source: 0xA)
+    for sequence: UInt16 in 1...5 { _ = offer(rtpPacket(sequence: sequence, ssrc: 0xA), to: &rewriter, at: start) }
+    rewriter.select(source: 0xB)
+    for sequence: UInt16 in 65534...65535 { _ = offer(rtpPacket(sequence: sequence, ssrc: 0xB), to: &rewriter, at: start) }
+    _ = offer(rtpPacket(sequence: 2, ssrc: 0xB), to: &rewriter, at: start)
+    // Output: A's 1-5 as 100-104, B's 65534, 65535 as 105, 106 and B's 2 as 109 (B's 0 and 1, 107 and 108, lost).
+    let nack = RTCPGenericNACK(senderSSRC: 0x5E, mediaSSRC: outputSSRC, lost: [103, 107])
+    let translated = try #require(rewriter.translate(nack, senderSSRC: 0xB1D6E))
+    #expect(translated.mediaSSRC == 0xB && translated.senderSSRC == 0xB1D6E)
+    #expect(translated.lostSequenceNumbers == [0])
+    #expect(rewriter.translate(RTCPGenericNACK(senderSSRC: 1, mediaSSRC: outputSSRC, lost: [104]), senderSSRC: 2) == nil)
+    #expect(rewriter.translate(RTCPGenericNACK(senderSSRC: 1, mediaSSRC: 0x999, lost: [107]), senderSSRC: 2) == nil)
+    let pli = rewriter.translate(RTCPPictureLossIndication(senderSSRC: 0x5E, mediaSSRC: outputSSRC), senderSSRC: 7)
+    #expect(pli == RTCPPictureLossIndication(senderSSRC: 7, mediaSSRC: 0xB))
+}
