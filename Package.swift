@@ -61,7 +61,7 @@ let package = Package(
 
         // The conference as a function of what participants said (RFC 8845 sections 12.1.3, 12.3): per-participant
         // advertisements, the configures the bridge sends, switching policies and the routing plan. Pure.
-        .target(name: "Conference", dependencies: ["CLUEModel", "CLUEProtocol"]),
+        .target(name: "Conference", dependencies: ["CLUEModel", "CLUEProtocol"], exclude: ["README.md"]),
 
         // Media processing over libavcodec/libswscale: the audio mixer, later the video compositor.
         .target(name: "Media", dependencies: ["CFFmpeg", "RTP"]),

@@ -287,6 +287,19 @@ func rejection(_ text: String, _ configuration: OfferAnswerConfiguration = Fixtu
         }
     }
 
+    /// With an SSRC base, the sections the bridge sends on (not CLUE-controlled) announce the bridge's SSRC, and a
+    /// re-answer keeps the same SSRCs; the data channel announces none.
+    @Test func announcesLocalSSRCs() throws {
+        var configuration = Fixture.configuration()
+        configuration.localSSRCBase = 0x1000
+        let first = try answer(Fixture.aiortcCLUEOffer, configuration)
+        #expect(first.media.map(\.localSSRC) == [0x1000, 0x1001, nil])
+        #expect(first.local.text.contains("a=ssrc:4096 cname:"))
+        configuration.localSSRCBase = 0x9999
+        let again = try answer(Fixture.aiortcCLUEOffer, configuration, previous: first)
+        #expect(again.media.map(\.localSSRC) == [0x1000, 0x1001, nil])
+    }
+
     /// A browser offer without CLUE: the data channel is declined and left out of BUNDLE, transport-cc and the
     /// codecs the bridge lacks are dropped, and no CLUE group is answered.
     @Test func chromeOfferWithoutCLUE() throws {

@@ -316,6 +316,8 @@ struct Answerer {
                 }
             case .sendrecv, .inactive: direction = .inactive
             }
+        } else if let base = configuration.localSSRCBase, direction == .sendrecv || direction == .sendonly {
+            localSSRC = previous?.media.first { $0.index == index }?.localSSRC ?? base &+ UInt32(index)
         }
 
         let bundled = view.bundleTag[index] != nil

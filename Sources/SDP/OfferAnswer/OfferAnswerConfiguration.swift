@@ -26,6 +26,10 @@ public struct OfferAnswerConfiguration: Sendable, Hashable {
     public var receiverEstimatedMaximumBitrate: Bool
     /// RTCP CNAME written with the bridge's announced SSRCs (RFC 5576 section 6.1).
     public var cname: String
+    /// When set, every section that is not CLUE-controlled and in which the bridge sends media announces the
+    /// bridge's SSRC for it (`a=ssrc`, RFC 5576): this value plus the section's index, or the SSRC the previous
+    /// answer announced for the section. Peers that demultiplex bundled media by SSRC need it.
+    public var localSSRCBase: UInt32?
 
     public init(mediaAddress: String, mediaPort: UInt16, ice: ICECredentials, fingerprint: Fingerprint,
                 codecs: [MediaCodec] = MediaCodec.allCases, h264MaxLevel: H264Level = .level4_1,
