@@ -72,7 +72,7 @@ let package = Package(
         // The Dispatch driver: sockets, timers, configuration, session wiring.
         .target(name: "Bridge", dependencies: [
             "CSocketBatch",
-            "SIP", "SDP", "SecureTransport", "ICE", "MediaSecurity", "DataChannel", "RTP", "Conference", "CLUEProtocol", "CLUEModel",
+            "SIP", "SDP", "SecureTransport", "ICE", "MediaSecurity", "DataChannel", "RTP", "Media", "Conference", "CLUEProtocol", "CLUEModel",
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "FlyingFox", package: "FlyingFox"),

@@ -538,8 +538,12 @@ final class SignalingService: @unchecked Sendable {
 
     private func answerConfiguration(room: Room, ice: ICECredentials) -> OfferAnswerConfiguration {
         let fingerprint = Fingerprint(hashFunction: .sha256, digest: identity.dtlsFingerprint.digest)
-        return OfferAnswerConfiguration(mediaAddress: configuration.media.address, mediaPort: configuration.media.port,
-                                       ice: ice, fingerprint: fingerprint, allowPlainRTP: room.allowPlainRTP)
+        var answer = OfferAnswerConfiguration(mediaAddress: configuration.media.address,
+                                              mediaPort: configuration.media.port, ice: ice, fingerprint: fingerprint,
+                                              allowPlainRTP: room.allowPlainRTP)
+        // The bridge's SSRCs towards this caller (a re-answer keeps the ones announced first).
+        answer.localSSRCBase = UInt32.random(in: 1...0xF000_0000, using: &random)
+        return answer
     }
 
     private func localURI(room: String?, transport: SIPTransport) -> String {

@@ -37,35 +37,42 @@ final class InboundMedia: @unchecked Sendable {
 
     func clockRate(payloadType: UInt8) -> UInt32 { clockRates[payloadType] ?? 90_000 }
 
-    /// One SRTP or SRTCP datagram from the session's latched address.
-    func receive(_ datagram: UnsafeMutableRawBufferPointer, now: ContinuousClock.Instant) {
+    /// What a datagram turned out to be once unprotected (in place, in the datagram's buffer).
+    enum Received {
+        case rtp(header: RTPHeader, length: Int, video: Bool)
+        case rtcp(length: Int)
+    }
+
+    /// One SRTP or SRTCP datagram from the session's latched address; nil when it was dropped.
+    func receive(_ datagram: UnsafeMutableRawBufferPointer, now: ContinuousClock.Instant) -> Received? {
         let wireLength = datagram.count
         if RTPHeader.isRTCP(UnsafeRawBufferPointer(datagram)) {
             do {
-                _ = try receiver.unprotectRTCP(datagram, length: wireLength)
+                let length = try receiver.unprotectRTCP(datagram, length: wireLength)
                 counters.rtcpPackets += 1
+                return .rtcp(length: length)
             } catch {
                 count(error)
+                return nil
             }
-            return
         }
         let length: Int
         do {
             length = try receiver.unprotectRTP(datagram, length: wireLength)
         } catch {
             count(error)
-            return
+            return nil
         }
         guard let header = RTPHeader(UnsafeRawBufferPointer(rebasing: datagram[..<length])) else {
             counters.malformed += 1
-            return
+            return nil
         }
         var stream = streams[header.ssrc] ?? {
             ReceptionStatistics(ssrc: header.ssrc)
         }()
         if streams[header.ssrc] == nil, streams.count >= Self.maximumStreams {
             counters.tooManyStreams += 1
-            return
+            return nil
         }
         let rate = Int64(clockRates[header.payloadType] ?? 90_000)
         let elapsed = now - epoch
@@ -76,13 +83,15 @@ final class InboundMedia: @unchecked Sendable {
                       wireBytes: wireLength, arrival: arrival)
         streams[header.ssrc] = stream
         if firstPacketAt == nil { firstPacketAt = now }
-        if videoPayloadTypes.contains(header.payloadType) {
+        let video = videoPayloadTypes.contains(header.payloadType)
+        if video {
             unreported.videoPackets += 1
             unreported.videoBytes += wireLength
         } else {
             unreported.audioPackets += 1
             unreported.audioBytes += wireLength
         }
+        return .rtp(header: header, length: length, video: video)
     }
 
     private func count(_ error: SRTPError) {

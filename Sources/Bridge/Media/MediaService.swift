@@ -3,6 +3,8 @@ import DataChannel
 import Dispatch
 import ICE
 import Logging
+import Media
+import MediaSecurity
 import RTP
 import SDP
 import SIP
@@ -44,6 +46,17 @@ final class MediaService: @unchecked Sendable {
     private var byUsernameFragment: [String: MediaSession] = [:]
     private var byAddress: [SocketAddress: MediaSession] = [:]
     private var inbound: [ObjectIdentifier: InboundMedia] = [:]
+    /// What each session is sent, and which receivers each source's video goes to now.
+    private var outbound: [ObjectIdentifier: OutboundMedia] = [:]
+    private var videoReceivers: [ObjectIdentifier: [ObjectIdentifier]] = [:]
+    private var roomOfSession: [ObjectIdentifier: RoomMedia] = [:]
+    private var knownVideoSSRC: [ObjectIdentifier: UInt32] = [:]
+    private var lastKeyframeRequest: [ObjectIdentifier: ContinuousClock.Instant] = [:]
+    /// Receivers get only the extensions the bridge sets (mid, CaptID): the sources' own are dropped.
+    private let dropSourceExtensions = RTPHeaderExtensionIDMap()
+    private let feedbackBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256, alignment: 8)
+    /// Rooms with media, by room id (any queue, under the lock).
+    private let rooms = LockedBox<[String: RoomMedia]>([:])
     private var unknownLogged = (at: ContinuousClock.now - .seconds(3600), count: 0)
 
     /// Sessions by call, for signaling and the admin API (any queue, under the lock).
@@ -162,6 +175,7 @@ final class MediaService: @unchecked Sendable {
         ioQueue.async {
             if let previous, self.byAddress[previous] === session { self.byAddress[previous] = nil }
             self.byAddress[address] = session
+            self.outbound[ObjectIdentifier(session)]?.remote = address
         }
     }
 
@@ -171,7 +185,25 @@ final class MediaService: @unchecked Sendable {
 
     /// The session closed: drop it from every table (its statistics go with it).
     func forget(_ session: MediaSession) {
+        let key = ObjectIdentifier(session)
         ioQueue.async {
+            if let out = self.outbound.removeValue(forKey: key) {
+                self.logger.info("media sent", metadata: [
+                    "call": "\(session.id.callID)", "audio_packets": "\(out.sent.audioPackets)",
+                    "video_packets": "\(out.sent.videoPackets)", "bytes": "\(out.sent.audioBytes + out.sent.videoBytes)"])
+            }
+            self.videoReceivers[key] = nil
+            for source in self.videoReceivers.keys { self.videoReceivers[source]?.removeAll { $0 == key } }
+            self.knownVideoSSRC[key] = nil
+            self.lastKeyframeRequest[key] = nil
+            if let room = self.roomOfSession.removeValue(forKey: key) {
+                room.queue.async {
+                    room.leave(session)
+                    if room.isEmpty {
+                        self.rooms.withLock { table in if table[room.id] === room { table[room.id] = nil } }
+                    }
+                }
+            }
             self.byUsernameFragment = self.byUsernameFragment.filter { $0.value !== session }
             if let remote = session.remote, self.byAddress[remote] === session { self.byAddress[remote] = nil }
             if let media = self.inbound.removeValue(forKey: ObjectIdentifier(session)) {
@@ -190,6 +222,119 @@ final class MediaService: @unchecked Sendable {
         }
         sessions.withLock { table in
             if table[session.id] === session { table[session.id] = nil }
+        }
+    }
+
+    /// DTLS gave keys: the session starts receiving the room's media and contributing its own.
+    func mediaReady(_ session: MediaSession, sender: SRTPSender, remote: SocketAddress) {
+        let room = rooms.withLock { table in
+            if let existing = table[session.room] { return existing }
+            let created = RoomMedia(id: session.room, service: self, logger: logger)
+            table[session.room] = created
+            return created
+        }
+        let out = OutboundMedia(sender: sender, remote: remote, legs: session.legs)
+        let key = ObjectIdentifier(session)
+        ioQueue.async {
+            self.outbound[key] = out
+            self.roomOfSession[key] = room
+        }
+        room.queue.async { room.join(session, legs: session.legs) }
+    }
+
+    /// Mutes or unmutes a participant's audio in its room's mix (admin API).
+    func setAudioMuted(_ muted: Bool, call id: DialogID) {
+        guard let session = sessions.withLock({ $0[id] }),
+              let room = rooms.withLock({ $0[session.room] }) else { return }
+        room.queue.async { room.setMuted(muted, session: session) }
+    }
+
+    /// From a room's queue: each receiver's video source from now on; keyframes are asked of the new sources.
+    func applyVideoPlan(_ routes: [ObjectIdentifier: (source: ObjectIdentifier, ssrc: UInt32, payloadTypes: [UInt8: UInt8])],
+                        keyframesFrom sources: Set<ObjectIdentifier>) {
+        ioQueue.async { [self] in
+            for (receiver, route) in routes {
+                guard let out = outbound[receiver] else { continue }
+                if let previous = out.videoSource?.session, previous != route.source {
+                    videoReceivers[previous]?.removeAll { $0 == receiver }
+                }
+                if videoReceivers[route.source]?.contains(receiver) != true {
+                    videoReceivers[route.source, default: []].append(receiver)
+                }
+                out.video?.select(source: route.ssrc, payloadTypes: RTPPayloadTypeMap(route.payloadTypes))
+                out.videoSource = (route.source, route.ssrc)
+            }
+            for source in sources { requestKeyframe(from: source, now: .now) }
+        }
+    }
+
+    /// From a room's queue: this cycle's mixed audio, one frame per receiver.
+    func sendAudio(_ frames: [ObjectIdentifier: EncodedAudioFrame]) {
+        ioQueue.async { [self] in
+            guard let socket else { return }
+            for (key, frame) in frames {
+                guard let out = outbound[key],
+                      let length = out.packetizeAudio(frame.payload, timestampStep: frame.codec.rtpTimestampsPerFrame)
+                else { continue }
+                socket.enqueue(UnsafeRawBufferPointer(rebasing: out.scratch[0..<length]), to: out.remote)
+            }
+            socket.flush()
+        }
+    }
+
+    /// On the I/O queue: a PLI (RFC 4585 section 6.3.1) to a source, at most every 300 ms per source.
+    private func requestKeyframe(from source: ObjectIdentifier, now: ContinuousClock.Instant) {
+        guard let out = outbound[source], let ssrc = knownVideoSSRC[source], let socket else { return }
+        if let last = lastKeyframeRequest[source], now - last < .milliseconds(300) { return }
+        lastKeyframeRequest[source] = now
+        let pli = RTCPPictureLossIndication(senderSSRC: out.legs.video?.localSSRC ?? 1, mediaSSRC: ssrc)
+        guard let length = try? pli.serialize(into: feedbackBuffer),
+              let protected = try? out.sender.protectRTCP(feedbackBuffer, length: length) else { return }
+        socket.enqueue(UnsafeRawBufferPointer(rebasing: feedbackBuffer[0..<protected]), to: out.remote)
+    }
+
+    /// On the I/O queue: what the bridge does with one decrypted packet from a session.
+    private func route(_ received: InboundMedia.Received, in datagram: UnsafeMutableRawBufferPointer,
+                       from session: MediaSession, now: ContinuousClock.Instant) {
+        let key = ObjectIdentifier(session)
+        switch received {
+        case .rtp(let header, let length, let video):
+            let packet = UnsafeRawBufferPointer(rebasing: datagram[0..<length])
+            if video {
+                if knownVideoSSRC[key] != header.ssrc {
+                    knownVideoSSRC[key] = header.ssrc
+                    if let room = roomOfSession[key] { room.queue.async { room.videoSeen(from: key, ssrc: header.ssrc) } }
+                }
+                guard let receivers = videoReceivers[key], let socket else { return }
+                for receiver in receivers {
+                    guard let out = outbound[receiver], length <= out.scratch.count else { continue }
+                    out.scratch.copyMemory(from: packet)
+                    guard let sendLength = out.forwardVideo(length: length, header: header,
+                                                            sourceExtensions: dropSourceExtensions, now: now) else {
+                        if out.video?.waitingForKeyframe == true { requestKeyframe(from: key, now: now) }
+                        continue
+                    }
+                    socket.enqueue(UnsafeRawBufferPointer(rebasing: out.scratch[0..<sendLength]), to: out.remote)
+                }
+            } else if let room = roomOfSession[key] {
+                let level = session.legs.audio?.audioLevelExtensionID.flatMap {
+                    AudioLevel(packet: packet, header: header, id: $0)?.level
+                }
+                let payload = Array(UnsafeRawBufferPointer(rebasing: packet[header.payloadRange]))
+                let sequence = header.sequenceNumber
+                room.queue.async { room.receiveAudio(from: key, sequenceNumber: sequence, payload: payload, level: level) }
+            }
+        case .rtcp(let length):
+            // Keyframe requests from a receiver go to the source it is watching.
+            var iterator = RTCPCompoundIterator(UnsafeRawBufferPointer(rebasing: datagram[0..<length]))
+            while let packet = try? iterator.next() {
+                switch packet {
+                case .pictureLossIndication, .fullIntraRequest:
+                    if let source = outbound[key]?.videoSource?.session { requestKeyframe(from: source, now: now) }
+                default:
+                    break
+                }
+            }
         }
     }
 
@@ -261,10 +406,11 @@ final class MediaService: @unchecked Sendable {
             guard let media = inbound[ObjectIdentifier(session)] else { return }
             let first = media.firstPacketAt == nil
             let now = ContinuousClock.now
-            media.receive(datagram, now: now)
+            guard let received = media.receive(datagram, now: now) else { return }
             if first, media.firstPacketAt != nil {
                 BridgeMetrics.shared.joinTime(seconds: Double((now - session.admittedAt) / .milliseconds(1)) / 1000)
             }
+            route(received, in: datagram, from: session, now: now)
         case .drop:
             ioCounters.unclassifiable += 1
         }

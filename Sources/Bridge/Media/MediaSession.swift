@@ -48,6 +48,8 @@ final class MediaSession: @unchecked Sendable {
     private var sender: SRTPSender?
     private let clockRates: [UInt8: UInt32]
     private let videoPayloadTypes: Set<UInt8>
+    /// The audio and video this participant exchanges with the room (its sections that are not CLUE-controlled).
+    let legs: MediaLegs
     /// When the call was admitted: the start of the join time (INVITE answered to first media).
     let admittedAt = ContinuousClock.now
     private var timer: DispatchSourceTimer?
@@ -91,6 +93,7 @@ final class MediaSession: @unchecked Sendable {
         }
         clockRates = rates
         videoPayloadTypes = video
+        legs = MediaLegs(negotiated)
     }
 
     /// Arms the consent timer: a peer that never sends a valid check is hung up after the consent timeout.
@@ -182,9 +185,11 @@ final class MediaSession: @unchecked Sendable {
         if let keying = connection.srtp {
             do {
                 let receiver = try SRTPReceiver(keying: keying, role: dtlsRole)
-                sender = try SRTPSender(keying: keying, role: dtlsRole)
+                let sender = try SRTPSender(keying: keying, role: dtlsRole)
+                self.sender = sender
                 service.install(InboundMedia(receiver: receiver, clockRates: clockRates,
                                              videoPayloadTypes: videoPayloadTypes), for: self)
+                if let remote { service.mediaReady(self, sender: sender, remote: remote) }
             } catch {
                 end("SRTP setup failed: \(error)")
                 return

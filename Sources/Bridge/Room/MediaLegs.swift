@@ -1,0 +1,65 @@
+import Media
+import SDP
+
+/// What the media plane sends to and receives from one participant on its sections that are not CLUE-controlled
+/// (the one audio and one video stream every endpoint, CLUE or plain SIP, has): payload types, the bridge's SSRCs,
+/// header extension IDs. Read once from the negotiated session.
+struct MediaLegs: Sendable {
+    struct Leg: Sendable {
+        var mid: String?
+        /// The bridge's SSRC on this section (announced with a=ssrc).
+        var localSSRC: UInt32
+        /// What the participant sends: payload type to codec.
+        var codecs: [UInt8: MediaCodec]
+        /// What the bridge sends: the first (preferred) common codec.
+        var sendPayloadType: UInt8
+        var sendCodec: MediaCodec
+        var midExtensionID: UInt8?
+        var captureIDExtensionID: UInt8?
+        var audioLevelExtensionID: UInt8?
+        /// The bridge sends on this section (sendrecv or sendonly in its answer).
+        var bridgeSends: Bool
+        var bridgeReceives: Bool
+    }
+
+    var audio: Leg?
+    var video: Leg?
+
+    init(_ negotiated: NegotiatedSession) {
+        func leg(_ kind: MediaKind) -> Leg? {
+            guard let media = negotiated.accepted.first(where: {
+                $0.kind == kind && !$0.isCLUEControlled && $0.security != nil
+            }), let preferred = media.codecs.first(where: { $0.codec != .telephoneEvent }) else { return nil }
+            var codecs: [UInt8: MediaCodec] = [:]
+            for codec in media.codecs { codecs[codec.payloadType] = codec.codec }
+            let sends = media.direction == .sendrecv || media.direction == .sendonly
+            let receives = media.direction == .sendrecv || media.direction == .recvonly
+            return Leg(mid: media.mid, localSSRC: media.localSSRC ?? 0, codecs: codecs,
+                       sendPayloadType: preferred.payloadType, sendCodec: preferred.codec,
+                       midExtensionID: media.extensionID(uri: ExtensionMap.midURI).map { UInt8(clamping: $0) },
+                       captureIDExtensionID: media.extensionID(uri: ExtensionMap.captureIDURI)
+                           .map { UInt8(clamping: $0) },
+                       audioLevelExtensionID: media.extensionID(uri: ExtensionMap.audioLevelURI)
+                           .map { UInt8(clamping: $0) },
+                       bridgeSends: sends && media.localSSRC != nil, bridgeReceives: receives)
+        }
+        audio = leg(.audio)
+        video = leg(.video)
+    }
+
+    /// The mixer's codec for what this participant sends and for what it is sent.
+    var audioCodecs: (sending: AudioCodec, receiving: AudioCodec)? {
+        guard let audio else { return nil }
+        func codec(_ codec: MediaCodec) -> AudioCodec? {
+            switch codec {
+            case .opus: .opus
+            case .g722: .g722
+            case .pcmu: .pcmu
+            case .pcma: .pcma
+            default: nil
+            }
+        }
+        guard let receiving = codec(audio.sendCodec) else { return nil }
+        return (receiving, receiving)
+    }
+}

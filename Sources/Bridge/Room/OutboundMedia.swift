@@ -1,0 +1,119 @@
+import MediaSecurity
+import RTP
+
+/// What the bridge sends one participant, on the media I/O queue: the SRTP sender, the audio stream it
+/// packetizes from the mixer, and the switched video stream it rewrites from whichever source the room selected.
+///
+/// Each receiver owns its own rewrite context (Janus's switching context), so a switch to another source keeps
+/// sequence numbers and timestamps continuous for this receiver alone. One scratch buffer per receiver: forwarding
+/// copies the source's packet into it, rewrites and protects in place, and hands it to the socket's send batch.
+final class OutboundMedia: @unchecked Sendable {
+    static let scratchBytes = 1500 + 256
+
+    let sender: SRTPSender
+    var remote: SocketAddress
+    let legs: MediaLegs
+    private(set) var audioSequence = UInt16.random(in: 0...UInt16.max)
+    private(set) var audioTimestamp = UInt32.random(in: 0...UInt32.max)
+    var video: RTPRewriter?
+    /// The session whose video this receiver gets now, and that source's SSRC.
+    var videoSource: (session: ObjectIdentifier, ssrc: UInt32)?
+    /// The capture the CaptID extension names on the switched video (RFC 8849), when negotiated.
+    var videoCaptureID = "VC0"
+    let scratch: UnsafeMutableRawBufferPointer
+    var sent = (audioPackets: 0, audioBytes: 0, videoPackets: 0, videoBytes: 0)
+
+    init(sender: SRTPSender, remote: SocketAddress, legs: MediaLegs) {
+        self.sender = sender
+        self.remote = remote
+        self.legs = legs
+        scratch = .allocate(byteCount: Self.scratchBytes, alignment: 8)
+        if let video = legs.video, video.bridgeSends {
+            self.video = RTPRewriter(outputSSRC: video.localSSRC, clockRate: 90_000, waitsForKeyframe: true,
+                                     initialSequence: .random(in: 0...UInt16.max),
+                                     initialTimestamp: .random(in: 0...UInt32.max))
+        }
+    }
+
+    deinit { scratch.deallocate() }
+
+    /// Writes one mixed audio frame as an RTP packet into the scratch buffer, protected; returns its length.
+    func packetizeAudio(_ payload: [UInt8], timestampStep: UInt32) -> Int? {
+        guard let audio = legs.audio, audio.bridgeSends, payload.count + 64 <= scratch.count else { return nil }
+        audioSequence &+= 1
+        audioTimestamp &+= timestampStep
+        var length = RTPHeader.fixedLength
+        scratch[0] = 0x80
+        scratch[1] = audio.sendPayloadType & 0x7F
+        scratch.storeBigEndian16(audioSequence, at: 2)
+        scratch.storeBigEndian32(audioTimestamp, at: 4)
+        scratch.storeBigEndian32(audio.localSSRC, at: 8)
+        payload.withUnsafeBytes { bytes in
+            (scratch.baseAddress! + length).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+        }
+        length += payload.count
+        if let id = audio.midExtensionID, let mid = audio.mid {
+            var text = mid
+            length = text.withUTF8 { utf8 in
+                (try? RTPHeaderExtensions.set(id: id, value: UnsafeRawBufferPointer(utf8), in: scratch,
+                                              length: length)) ?? length
+            }
+        }
+        guard let protected = try? sender.protectRTP(scratch, length: length) else { return nil }
+        sent.audioPackets += 1
+        sent.audioBytes += protected
+        return protected
+    }
+
+    /// Rewrites the source's video packet (already copied into `scratch[0..<length]`) for this receiver and
+    /// protects it; returns the length to send, or nil when the packet is not for this receiver now.
+    func forwardVideo(length: Int, header: RTPHeader, sourceExtensions mapping: RTPHeaderExtensionIDMap,
+                      now: ContinuousClock.Instant) -> Int? {
+        guard var rewriter = video, let leg = legs.video else { return nil }
+        defer { video = rewriter }
+        if rewriter.waitingForKeyframe {
+            let payload = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(scratch)[header.payloadRange])
+            let keyframe = leg.codecs[header.payloadType] == .h264 || leg.sendCodec == .h264
+                ? VideoKeyframe.isH264Keyframe(payload) : VideoKeyframe.isVP8Keyframe(payload)
+            guard keyframe else { return nil }
+            rewriter.keyframeArrived()
+        }
+        let region = UnsafeMutableRawBufferPointer(rebasing: scratch[0..<length])
+        guard case .forward = rewriter.rewrite(region, header: header, now: now) else { return nil }
+        var newLength = length
+        // The receiver's own numbering: its mid on the extension it negotiated, the capture on CaptID.
+        if let id = leg.captureIDExtensionID {
+            newLength = (try? RTPHeaderExtensions.setCaptureID(videoCaptureID, id: id, in: scratch, length: newLength,
+                                                               mapping: mapping)) ?? newLength
+        } else {
+            newLength = (try? RTPHeaderExtensions.rewrite(scratch, length: newLength, mapping: mapping)) ?? newLength
+        }
+        if let id = leg.midExtensionID, let mid = leg.mid {
+            var text = mid
+            newLength = text.withUTF8 { utf8 in
+                (try? RTPHeaderExtensions.set(id: id, value: UnsafeRawBufferPointer(utf8), in: scratch,
+                                              length: newLength)) ?? newLength
+            }
+        }
+        guard let protected = try? sender.protectRTP(scratch, length: newLength) else { return nil }
+        sent.videoPackets += 1
+        sent.videoBytes += protected
+        return protected
+    }
+}
+
+extension UnsafeMutableRawBufferPointer {
+    @inline(__always)
+    func storeBigEndian16(_ value: UInt16, at offset: Int) {
+        self[offset] = UInt8(value >> 8)
+        self[offset + 1] = UInt8(value & 0xFF)
+    }
+
+    @inline(__always)
+    func storeBigEndian32(_ value: UInt32, at offset: Int) {
+        self[offset] = UInt8(value >> 24)
+        self[offset + 1] = UInt8(value >> 16 & 0xFF)
+        self[offset + 2] = UInt8(value >> 8 & 0xFF)
+        self[offset + 3] = UInt8(value & 0xFF)
+    }
+}
