@@ -5,7 +5,15 @@ stack (ICE, DTLS, SCTP, SRTP from aiortc/aioice), and the CLUE protocol (RFC 884
     .venv/bin/python Tests/BridgeTests/peers/clue_endpoint.py --sip 127.0.0.1:5060 --room demo
         --user alice --password secret [--transport udp|tcp] [--tone 440] [--video-color red] [--duration 5]
         [--tamper-fingerprint] [--stop-consent-after 2] [--configure-unknown] [--no-bye] ...
+        [--tone-gain-db -30 --loud-after 3 [--loud-gain-db 0]] [--probe-tones 440,660,880,1000]
+        [--analysis-window 2] [--no-receive-analysis] [--recv-video] [--no-captid-extmap]
     .venv/bin/python Tests/BridgeTests/peers/clue_endpoint.py --self-test [--configure-unknown]
+        [--tone-gain-db -30 --loud-after 2]
+
+What the bridge sends back is decoded and analysed (see `received` below): the audio's level and the level of each
+probe tone (overall, over the last --analysis-window seconds, and per second after the 200), the video's mean colour
+(per second, classified red/green/blue/white/black/other), and the RTP view: SSRCs and every RFC 8285 header
+extension, raw, with the CaptID values (RFC 8849) the offer's added a=extmap lets the bridge send.
 
 Prints one JSON object on stdout when done (see RESULT SCHEMA in --help); logs go to stderr. The exit status is 0
 when the run went as far as it could and the JSON was printed (the caller judges the JSON), 1 when the peer itself
@@ -25,11 +33,13 @@ import traceback
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from clue import media  # noqa: E402  (patches aioice before aiortc builds anything)
+from clue import analysis  # noqa: E402
 from clue import messages as clue_messages  # noqa: E402
 from clue.participant import Participant  # noqa: E402
 from clue.sip import UserAgent  # noqa: E402
 
 media.install_patches()
+analysis.install_rtp_tap()
 
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription  # noqa: E402
 from aiortc.rtcconfiguration import RTCBundlePolicy  # noqa: E402
@@ -57,8 +67,32 @@ RESULT_SCHEMA = """RESULT SCHEMA (stdout, one JSON object; times are integer mil
         received: [{type, sequence, sequence_ok, response_code, schema_valid, schema_errors?, t_ms, version,
                     reason?, adv_sequence?, conf_sequence?, captures?, choices?}],
         sent: [{type, sequence, t_ms, ...}]}     (t_ms: since the INVITE that got the final response)
-  media: {tone_hz, video_color, rtp: {audio: {packets_sent, bytes_sent, packets_received}, video: {...}}}
-  self-test only: stub: {the bridge stub's clue report}, checks: {name: bool}, ok: bool
+  media: {tone_hz, video_color, rtp: {audio: {packets_sent, bytes_sent, packets_received}, video: {...}},
+        tone_gain_db, tone_levels: [{ms_after_200, gain_db, level_dbfs}] (as applied; level = the tone's RMS),
+        audio_level_extension: {offered_id, negotiated: bool} (RFC 6464, aiortc fills it from each frame),
+        captid_extmap_id: int|null (the a=extmap we added for urn:ietf:params:rtp-hdrext:sdes:CaptId)}
+  received: null (--no-receive-analysis) | {            what the bridge sent us, decoded (dB: dBFS RMS)
+        tracks: [{kind, id, ms_after_200}],
+        audio: {frames, packets, seconds, formats, first_frame_ms_after_200, last_frame_ms_after_200, rms_dbfs,
+                analysis_rate, window_s, probes_db: {"440": dB, ..} (last --analysis-window s), strongest_hz,
+                present_hz: [..], absent_hz: [..], analysis_errors,
+                per_second: [{t_s (second after the 200), audio_s, rms_dbfs, strongest_hz, strongest_db,
+                              present_hz, probes_db}]},
+        video: {frames, packets, resolution, resolutions, first_frame_ms_after_200, last_frame_ms_after_200,
+                last_colour, colour_changes: [{colour, ms_after_200, rgb}], analysis_errors,
+                per_second: [{t_s, frames, rgb: [r,g,b] (mean), colour: red|green|blue|white|black|other,
+                              frame_colours: {colour: frames}}]},
+        ssrcs: {audio: [ssrc..], video: [..]}, captid_values: [str] (CaptID, RFC 8849, any kind),
+        captid_by_kind: {audio: [..], video: [..]},
+        rtp: {audio|video: {packets, first_packet_ms_after_200, ssrcs: {ssrc: {packets, payload_types: {pt: n},
+                  first_ms_after_200, last_ms_after_200}}, ssrc_changes: [{ms_after_200, ssrc}],
+                  extension_profiles: ["0xBEDE"|"0x1000"], parse_errors,
+                  extensions: {id: {uri (from our offer / the answer), packets, values: [{hex, text, packets,
+                      first_ms_after_200, last_ms_after_200}] (16 distinct at most), changes: [{ms_after_200, ssrc,
+                      text}]}}},
+              unrouted_by_payload_type: {pt: n}}}
+  self-test only: stub: {the bridge stub's clue report}, stub_received: {the stub's `received`},
+        stub_sent: {tone_hz, video_color, captid: {audio, video}}, checks: {name: bool}, ok: bool
 """
 
 
@@ -73,6 +107,26 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--wrong-password", action="store_true", help="authenticate with --password + 'x'")
     parser.add_argument("--tone", type=float, default=440.0, metavar="HZ", help="audio sine tone (0: no audio)")
     parser.add_argument("--video-color", metavar="COLOUR", help="send a solid-colour video track (name or #rrggbb)")
+    parser.add_argument("--tone-gain-db", type=float, default=0.0, metavar="DB",
+                        help="tone gain re nominal (amplitude 0.3 = -13.5 dBFS RMS); e.g. -30 to start quiet")
+    parser.add_argument("--loud-after", type=float, metavar="SECONDS",
+                        help="SECONDS after the 200, switch the tone to --loud-gain-db")
+    parser.add_argument("--loud-gain-db", type=float, metavar="DB",
+                        help="gain re nominal after --loud-after (default: --tone-gain-db + 20, at most +10)")
+    parser.add_argument("--probe-tones", default="440,660,880,1000", metavar="HZ,HZ,..",
+                        help="frequencies whose received level is measured (Goertzel)")
+    parser.add_argument("--analysis-window", type=float, default=2.0, metavar="SECONDS",
+                        help="received.audio.probes_db covers the last SECONDS of received audio")
+    parser.add_argument("--presence-floor-db", type=float, default=-60.0, metavar="DB",
+                        help="a probe is present only above this level (dBFS RMS)")
+    parser.add_argument("--presence-range-db", type=float, default=20.0, metavar="DB",
+                        help="... and within DB of the strongest probe")
+    parser.add_argument("--no-receive-analysis", action="store_true",
+                        help="do not decode or analyse what the bridge sends (received: null)")
+    parser.add_argument("--recv-audio", action="store_true", help="with --tone 0: still offer audio, recvonly")
+    parser.add_argument("--recv-video", action="store_true", help="without --video-color: offer video, recvonly")
+    parser.add_argument("--no-captid-extmap", action="store_true",
+                        help="do not offer a=extmap ... urn:ietf:params:rtp-hdrext:sdes:CaptId (RFC 8849)")
     parser.add_argument("--stream-id", type=int, default=3, help="SCTP stream of the CLUE channel (a=dcmap)")
     parser.add_argument("--bundle-policy", choices=["balanced", "max-bundle", "max-compat"], default="balanced")
     parser.add_argument("--duration", type=float, default=5.0, metavar="SECONDS",
@@ -98,6 +152,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if not args.self_test and not args.sip:
         parser.error("--sip HOST:PORT is required (or --self-test)")
+    try:
+        args.probe_tones = [int(f) if f.is_integer() else f
+                            for f in (float(x) for x in str(args.probe_tones).split(",") if x.strip())]
+    except ValueError:
+        parser.error("--probe-tones: comma-separated frequencies in Hz")
+    if args.loud_gain_db is None:
+        args.loud_gain_db = min(args.tone_gain_db + 20.0, 10.0)
     return args
 
 
@@ -119,10 +180,22 @@ class Endpoint:
     def __init__(self, args, name: str = "endpoint"):
         self.args = args
         self.pc = new_peer_connection(args)
+        self.tone: media.ToneTrack | None = None
         if args.tone and args.tone > 0:
-            self.pc.addTrack(media.ToneTrack(args.tone))
+            self.tone = media.ToneTrack(args.tone, gain_db=args.tone_gain_db)
+            self.pc.addTrack(self.tone)
+        elif args.recv_audio:
+            self.pc.addTransceiver("audio", direction="recvonly")
         if args.video_color:
             self.pc.addTrack(media.ColourTrack(args.video_color))
+        elif args.recv_video:
+            self.pc.addTransceiver("video", direction="recvonly")
+        # {kind: {id: uri}}: our offer's a=extmap, then the answer's (the remote side's view wins)
+        self.extmaps: dict[str, dict[int, str]] = {}
+        self.captid_extmap_id: int | None = None
+        self.analysis = None if args.no_receive_analysis else analysis.ReceiveAnalysis(
+            self.pc, args.probe_tones, args.analysis_window, args.presence_floor_db, args.presence_range_db,
+            base=lambda: self.base, name=name)
         self.channel = self.pc.createDataChannel("CLUE", negotiated=True, id=args.stream_id, ordered=True,
                                                  protocol="CLUE")
         self.base: float | None = None  # the 200 (or the answer, in the self-test)
@@ -170,6 +243,16 @@ class Endpoint:
             if self.participant is not None:
                 self.participant.deliver(data)
 
+    def set_base(self, at: float) -> None:
+        """The 200 (or the stub's answer): every ms_after_200 counts from here, --loud-after too."""
+        self.base = at
+        if self.tone is not None and self.args.loud_after is not None:
+            self.tone.switch_at(at + self.args.loud_after, self.args.loud_gain_db)
+
+    def learn_extmaps(self, sdp: str) -> None:
+        for kind, ids in media.extmaps(sdp).items():
+            self.extmaps.setdefault(kind, {}).update(ids)
+
     def dtls_role(self) -> str | None:
         transport = self.pc.sctp.transport if self.pc.sctp is not None else None
         return getattr(transport, "_role", None)
@@ -191,8 +274,12 @@ class Endpoint:
         self.true_fingerprints = sorted({line[len("a=fingerprint:"):].strip()
                                          for line in self.pc.localDescription.sdp.splitlines()
                                          if line.startswith("a=fingerprint:")})
-        return media.munge_offer(self.pc.localDescription.sdp, self.args.stream_id,
-                                 tamper_fingerprint=self.args.tamper_fingerprint)
+        offer = media.munge_offer(self.pc.localDescription.sdp, self.args.stream_id,
+                                  tamper_fingerprint=self.args.tamper_fingerprint)
+        if not self.args.no_captid_extmap:
+            offer, self.captid_extmap_id = media.add_extmap(offer, analysis.CAPTID_URI)
+        self.learn_extmaps(offer)
+        return offer
 
     async def stop_consent_later(self) -> None:
         await self.ice_connected.wait()
@@ -250,10 +337,27 @@ class Endpoint:
         return report
 
     async def media_report(self) -> dict:
+        offered = next((i for i, uri in self.extmaps.get("audio", {}).items() if uri == analysis.AUDIO_LEVEL_URI),
+                       None)
+        negotiated = any(ext.uri == analysis.AUDIO_LEVEL_URI for t in self.pc.getTransceivers()
+                         if t.kind == "audio" for ext in getattr(t, "_headerExtensions", []))
         return {"tone_hz": self.args.tone, "video_color": self.args.video_color,
-                "rtp": await media.rtp_counters(self.pc)}
+                "rtp": await media.rtp_counters(self.pc),
+                "tone_gain_db": self.args.tone_gain_db,
+                "tone_levels": [{"ms_after_200": ms(self.base, level["at"]) if self.base else None,
+                                 "gain_db": level["gain_db"], "level_dbfs": level["level_dbfs"]}
+                                for level in (self.tone.levels if self.tone else [])],
+                "audio_level_extension": {"offered_id": offered, "negotiated": negotiated},
+                "captid_extmap_id": self.captid_extmap_id}
+
+    def received_report(self) -> dict | None:
+        if self.analysis is None:
+            return None
+        return self.analysis.report(self.extmaps)
 
     async def close(self) -> None:
+        if self.analysis is not None:
+            self.analysis.stop()
         if self.participant is not None:
             await self.participant.stop()
         await self.pc.close()
@@ -286,6 +390,9 @@ async def run_sip(args, result: dict) -> None:
             await endpoint.pc.setRemoteDescription(RTCSessionDescription(request.body, "offer"))
             await endpoint.pc.setLocalDescription(await endpoint.pc.createAnswer())
             answer = media.munge_offer(endpoint.pc.localDescription.sdp, args.stream_id)
+            if not args.no_captid_extmap:
+                answer = media.echo_extmap(answer, request.body, analysis.CAPTID_URI)
+            endpoint.learn_extmaps(request.body)
             entry["status"] = 200
             return 200, [], answer
         except Exception as error:
@@ -307,11 +414,12 @@ async def run_sip(args, result: dict) -> None:
         if final.status != 200:
             log.info("INVITE ended with %s", final.status)
             return
-        endpoint.base = final_at
+        endpoint.set_base(final_at)
         contact = final.header("contact") or ""
         sip["contact_has_sip_clue"] = "sip.clue" in contact
         sdp["answer"] = final.body
         sdp["answer_summary"] = media.answer_summary(final.body)
+        endpoint.learn_extmaps(final.body)
         try:
             await endpoint.pc.setRemoteDescription(RTCSessionDescription(final.body, "answer"))
         except Exception as error:
@@ -338,6 +446,7 @@ async def run_sip(args, result: dict) -> None:
         result["transport"] = endpoint.transport_report()
         result["clue"] = endpoint.clue_report()
         result.setdefault("media", {"tone_hz": args.tone, "video_color": args.video_color, "rtp": {}})
+        result["received"] = endpoint.received_report()
         await endpoint.close()
         await ua.close()
 
@@ -396,8 +505,23 @@ async def run_self_test(args, result: dict) -> None:
         checks[f"digest: RFC 7616 {challenge['algorithm']} vector"] = \
             f'response="{expected[challenge["algorithm"]]}"' in header
 
+    # Media both ways: the endpoint sends its tone and a colour (red unless told), the stub sends back another probe
+    # tone and another colour, and stamps CaptID header extensions on its RTP, as the bridge may.
+    if not args.video_color:
+        args.video_color = "red"
+    own_tone = args.tone if args.tone and args.tone > 0 else None
+    stub_tone = next((f for f in [880.0, 660.0, 1000.0] + list(args.probe_tones)
+                      if f in args.probe_tones and (own_tone is None or abs(f - own_tone) > 30)), 880.0)
+    stub_colour = "green" if media.parse_colour(args.video_color) == media.COLOURS["blue"] else "blue"
+    stub_captids = {"audio": "AC1", "video": "VC1"}
+    result["stub_sent"] = {"tone_hz": stub_tone, "video_color": stub_colour, "captid": stub_captids}
+
     endpoint = Endpoint(args, name="endpoint")
     stub_pc = new_peer_connection(args)
+    stub_analysis = analysis.ReceiveAnalysis(stub_pc, args.probe_tones, args.analysis_window,
+                                             args.presence_floor_db, args.presence_range_db,
+                                             base=lambda: endpoint.base, name="stub")
+    stub_extmaps: dict[str, dict[int, str]] = {}
     stub: dict = {"participant": None, "channel_open": False}
     try:
         offer = await endpoint.offer()
@@ -405,6 +529,8 @@ async def run_self_test(args, result: dict) -> None:
                          "certificate_fingerprints": endpoint.true_fingerprints}
         endpoint.invite_sent_at = time.monotonic()
         await stub_pc.setRemoteDescription(RTCSessionDescription(offer, "offer"))
+        stub_pc.addTrack(media.ToneTrack(stub_tone))
+        stub_pc.addTrack(media.ColourTrack(stub_colour))
         # The stub answers like the bridge: DTLS server (a=setup:passive), so the endpoint is the CLUE CI.
         for transceiver in stub_pc.getTransceivers():
             transceiver.receiver.transport._set_role("server")
@@ -427,7 +553,17 @@ async def run_self_test(args, result: dict) -> None:
 
         await stub_pc.setLocalDescription(await stub_pc.createAnswer())
         answer = media.munge_offer(stub_pc.localDescription.sdp, args.stream_id)
-        endpoint.base = time.monotonic()
+        answer = media.echo_extmap(answer, offer, analysis.CAPTID_URI)
+        for sdp_text in (offer, answer):
+            for kind, ids in media.extmaps(sdp_text).items():
+                stub_extmaps.setdefault(kind, {}).update(ids)
+        captid_id = next((i for i, uri in media.extmaps(answer).get("audio", {}).items()
+                          if uri == analysis.CAPTID_URI), None)
+        if captid_id is not None:
+            analysis.inject_extensions(stub_pc, {kind: (captid_id, value.encode())
+                                                 for kind, value in stub_captids.items()})
+        endpoint.set_base(time.monotonic())
+        endpoint.learn_extmaps(answer)
         result["sdp"].update(answer=answer, answer_summary=media.answer_summary(answer))
         await endpoint.pc.setRemoteDescription(RTCSessionDescription(answer, "answer"))
         consent_task = (asyncio.ensure_future(endpoint.stop_consent_later())
@@ -440,6 +576,9 @@ async def run_self_test(args, result: dict) -> None:
         result["transport"] = endpoint.transport_report()
         result["clue"] = endpoint.clue_report()
         result["stub"] = stub["participant"].report() if stub["participant"] else None
+        result["received"] = endpoint.received_report()
+        result["stub_received"] = stub_analysis.report(stub_extmaps)
+        stub_analysis.stop()
         await endpoint.close()
         await stub_pc.close()
 
@@ -472,8 +611,73 @@ async def run_self_test(args, result: dict) -> None:
             checks["audio RTP sent"] = rtp.get("audio", {}).get("packets_sent", 0) > 0
         if args.video_color:
             checks["video RTP sent"] = rtp.get("video", {}).get("packets_sent", 0) > 0
+        if not args.no_receive_analysis:
+            media_checks(args, result, checks, own_tone, stub_tone, stub_colour, stub_captids)
     result["checks"] = checks
     result["ok"] = all(checks.values())
+
+
+def media_checks(args, result: dict, checks: dict, own_tone, stub_tone: float, stub_colour: str,
+                 stub_captids: dict) -> None:
+    """What the endpoint's receive analysis made of the stub's media, and the stub's of the endpoint's."""
+    received = result.get("received") or {}
+    audio, video = received.get("audio", {}), received.get("video", {})
+    rtp = received.get("rtp", {})
+    # Bounds loose enough for a starved machine (aiortc's pacing slips under load; the analysis must not).
+    checks["received audio decoded (>= 0.5 s)"] = audio.get("seconds", 0) >= 0.5 and audio.get("packets", 0) >= 20
+    checks[f"received {stub_tone:g} Hz present"] = stub_tone in audio.get("present_hz", [])
+    others = [f for f in args.probe_tones if f != stub_tone]
+    checks[f"received: other probes absent ({','.join(f'{f:g}' for f in others)})"] = \
+        bool(audio.get("present_hz")) and all(f in audio.get("absent_hz", []) for f in others)
+    checks["received audio level plausible (-20..-8 dBFS)"] = -20 <= audio.get("rms_dbfs", -150) <= -8
+    series = audio.get("per_second", [])
+    checks["audio per-second series names the tone"] = len(series) >= 2 and all(
+        entry["strongest_hz"] == stub_tone for entry in series if entry["audio_s"] >= 0.1)
+    checks["received video decoded"] = video.get("frames", 0) >= 10 and video.get("resolution") == "320x240"
+    checks[f"received video classified {stub_colour}"] = video.get("last_colour") == stub_colour and bool(
+        video.get("per_second")) and all(entry["colour"] == stub_colour for entry in video["per_second"])
+    checks["first video frame timed"] = (video.get("first_frame_ms_after_200") or -1) >= 0
+    checks["received SSRCs: one per kind"] = all(len(received.get("ssrcs", {}).get(kind, [])) == 1
+                                                 for kind in ("audio", "video"))
+    mids = {(kind, value["text"]) for kind in ("audio", "video")
+            for record in rtp.get(kind, {}).get("extensions", {}).values() if record["uri"] == analysis.MID_URI
+            for value in record["values"]}
+    checks["mid header extension read raw"] = {kind for kind, _ in mids} == {"audio", "video"}
+    if not args.no_captid_extmap:
+        checks["CaptID extmap offered on audio and video"] = all(
+            f"a=extmap:{result['media']['captid_extmap_id']} {analysis.CAPTID_URI}" in section
+            for section in result["sdp"]["offer"].split("m=")[1:] if section.startswith(("audio", "video")))
+        checks["CaptID values received per kind"] = received.get("captid_by_kind") == {
+            kind: [value] for kind, value in stub_captids.items()}
+    # The other direction: the stub's analysis of the endpoint's media (tone, gain steps, RFC 6464 level).
+    stub = result.get("stub_received") or {}
+    stub_audio = stub.get("audio", {})
+    if own_tone is None:
+        return
+    checks[f"stub hears the endpoint's {own_tone:g} Hz"] = own_tone in stub_audio.get("present_hz", []) or (
+        own_tone not in args.probe_tones)
+    checks[f"stub sees the endpoint's {args.video_color}"] = (stub.get("video", {}).get("last_colour") ==
+                                                              args.video_color)
+    levels = result["media"].get("tone_levels", [])
+    audio_level = next((record for record in stub.get("rtp", {}).get("audio", {}).get("extensions", {}).values()
+                        if record["uri"] == analysis.AUDIO_LEVEL_URI), None)
+    sent_levels = [value["text"]["level_neg_dbov"] for value in (audio_level or {}).get("values", [])]
+    checks["RFC 6464 audio level negotiated"] = result["media"]["audio_level_extension"]["negotiated"]
+    checks["RFC 6464 level matches the tone's first level"] = bool(levels) and any(
+        abs(value + levels[0]["level_dbfs"]) <= 1.5 for value in sent_levels)
+    if args.loud_after is not None:
+        switched = levels[1] if len(levels) >= 2 else None
+        checks["tone switched at --loud-after"] = switched is not None and abs(
+            switched["ms_after_200"] - args.loud_after * 1000) <= 300
+        checks["RFC 6464 level follows the switch"] = switched is not None and any(
+            abs(value + switched["level_dbfs"]) <= 1.5 for value in sent_levels)
+        step = args.loud_gain_db - args.tone_gain_db
+        before = [e["rms_dbfs"] for e in stub_audio.get("per_second", [])
+                  if e["t_s"] + 1 <= args.loud_after and e["audio_s"] >= 0.1]
+        after = [e["rms_dbfs"] for e in stub_audio.get("per_second", [])
+                 if e["t_s"] >= args.loud_after + 0.5 and e["audio_s"] >= 0.1]
+        checks[f"stub's per-second level steps by ~{step:g} dB"] = bool(before) and bool(after) and abs(
+            (sum(after) / len(after) - sum(before) / len(before)) - step) <= 4
 
 
 async def main_async(args) -> dict:

@@ -33,6 +33,28 @@ def install_patches() -> None:
 
     aioice.ice.StunProtocol.send_stun = send_stun
 
+    # RFC 6464 level for the sender: aiortc's rtp.compute_audio_level_dbov sums every s16 of planes[0] but divides
+    # by frame.samples (per channel), so a packed stereo frame reads 3 dB loud. The same RFC 6465 formula over all
+    # channels' samples (the sender calls it as rtp.compute_audio_level_dbov, so the module attribute is the hook).
+    import aiortc.rtp
+    original_level = aiortc.rtp.compute_audio_level_dbov
+
+    def compute_audio_level_dbov(frame) -> int:
+        if frame.format.name not in ("s16", "s16p"):
+            return original_level(frame)
+        samples = array("h")
+        if frame.format.is_planar:
+            for plane in frame.planes:
+                samples.frombytes(bytes(plane)[:2 * frame.samples])
+        else:
+            samples.frombytes(bytes(frame.planes[0])[:2 * frame.samples * frame.layout.nb_channels])
+        if not samples:
+            return -127
+        rms = math.sqrt(sum(s * s for s in samples) / (len(samples) * 32767 * 32767))
+        return round(max(-127.0, min(0.0, 20 * math.log10(rms)))) if rms > 0 else -127
+
+    aiortc.rtp.compute_audio_level_dbov = compute_audio_level_dbov
+
 
 def ice_connections(pc) -> list:
     """The aioice Connections under a peer connection (media and SCTP transports, bundled ones once)."""
@@ -67,17 +89,34 @@ import av  # noqa: E402
 
 
 class ToneTrack(MediaStreamTrack):
-    """A sine tone, 48 kHz mono s16, 20 ms frames paced in real time."""
+    """A sine tone, 48 kHz s16 stereo (both channels equal), 20 ms frames paced in real time. Stereo because
+    aiortc's Opus encoder is stereo and would upmix mono with swresample's -3 dB centre mix. The nominal amplitude
+    is 0.3 of full scale (-13.5 dBFS RMS, as decoded by a receiver); `gain_db` scales it (samples clip at full
+    scale), and `switch_at(t, gain_db)` changes the gain from monotonic time t on (--loud-after). aiortc's sender
+    computes the RFC 6464 level (ssrc-audio-level) from each frame's samples (see install_patches), so that header
+    extension follows the gain by itself."""
     kind = "audio"
 
-    def __init__(self, frequency: float, sample_rate: int = 48_000, ptime: float = 0.02, amplitude: float = 0.3):
+    def __init__(self, frequency: float, sample_rate: int = 48_000, ptime: float = 0.02, amplitude: float = 0.3,
+                 gain_db: float = 0.0):
         super().__init__()
         self.frequency = frequency
         self.sample_rate = sample_rate
         self.samples = int(sample_rate * ptime)
-        self.amplitude = int(32767 * amplitude)
+        self.nominal = amplitude
+        self.gain_db = gain_db
+        self.switches: list[tuple[float, float]] = []  # (monotonic time, gain_db), pending
+        self.levels: list[dict] = []  # [{at (monotonic), gain_db, level_dbfs}] as applied
         self._start: float | None = None
         self._timestamp = 0
+
+    def switch_at(self, at: float, gain_db: float) -> None:
+        self.switches.append((at, gain_db))
+        self.switches.sort()
+
+    def level_dbfs(self, gain_db: float | None = None) -> float:
+        peak = min(1.0, self.nominal * 10 ** ((self.gain_db if gain_db is None else gain_db) / 20))
+        return round(20 * math.log10(peak / math.sqrt(2)), 1) if peak > 0 else -150.0
 
     async def recv(self):
         if self.readyState != "live":
@@ -89,10 +128,20 @@ class ToneTrack(MediaStreamTrack):
             wait = self._start + self._timestamp / self.sample_rate - time.time()
             if wait > 0:
                 await asyncio.sleep(wait)
+        now = time.monotonic()
+        while self.switches and self.switches[0][0] <= now:
+            self.gain_db = self.switches.pop(0)[1]
+            self.levels.append({"at": now, "gain_db": self.gain_db, "level_dbfs": self.level_dbfs()})
+        if not self.levels:
+            self.levels.append({"at": now, "gain_db": self.gain_db, "level_dbfs": self.level_dbfs()})
+        amplitude = 32767 * self.nominal * 10 ** (self.gain_db / 20)
         step = 2 * math.pi * self.frequency / self.sample_rate
-        samples = array("h", (int(self.amplitude * math.sin(step * (self._timestamp + i)))
-                              for i in range(self.samples)))
-        frame = av.AudioFrame(format="s16", layout="mono", samples=self.samples)
+        mono = array("h", (max(-32767, min(32767, int(amplitude * math.sin(step * (self._timestamp + i)))))
+                           for i in range(self.samples)))
+        samples = array("h", bytes(4 * self.samples))
+        samples[0::2] = mono
+        samples[1::2] = mono
+        frame = av.AudioFrame(format="s16", layout="stereo", samples=self.samples)
         frame.planes[0].update(samples.tobytes())
         frame.pts = self._timestamp
         frame.sample_rate = self.sample_rate
@@ -204,6 +253,61 @@ def munge_offer(sdp: str, stream_id: int, clue_label: str | None = "CLUE", tampe
             return f"{match.group(1)}{first:02X}"
         munged = re.sub(r"(a=fingerprint:\S+ )([0-9A-Fa-f]{2})", flip, munged)
     return munged
+
+
+def extmaps(sdp: str) -> dict[str, dict[int, str]]:
+    """{kind: {id: uri}} from the a=extmap lines of the audio and video sections."""
+    found: dict[str, dict[int, str]] = {}
+    _, sections = media_sections(sdp)
+    for section in sections:
+        kind = section[0][2:].split()[0]
+        for line in section[1:]:
+            match = re.match(r"a=extmap:(\d+)(?:/\S+)? (\S+)", line)
+            if match:
+                found.setdefault(kind, {})[int(match.group(1))] = match.group(2)
+    return found
+
+
+def add_extmap(sdp: str, uri: str, kinds: tuple[str, ...] = ("audio", "video")) -> tuple[str, int | None]:
+    """Adds `a=extmap:<id> <uri>` to every enabled section of those kinds, with the lowest one-byte ID (1-14) no
+    a=extmap of the SDP uses (BUNDLE shares one ID space). Returns the SDP and the ID (None: nothing added)."""
+    session, sections = media_sections(sdp)
+    used = {int(m) for m in re.findall(r"^a=extmap:(\d+)", sdp, flags=re.M)}
+    free = next((i for i in range(1, 15) if i not in used), None)
+    added = False
+    if free is None:
+        return sdp, None
+    for section in sections:
+        fields = section[0][2:].split()
+        if fields[0] not in kinds or fields[1] == "0" or any(line.endswith(" " + uri) for line in section):
+            continue
+        last = max((i for i, line in enumerate(section) if line.startswith("a=extmap:")), default=None)
+        if last is None:
+            last = max((i for i, line in enumerate(section) if line.startswith("a=mid:")), default=0)
+        section.insert(last + 1, f"a=extmap:{free} {uri}")
+        added = True
+    return (join_sdp(session, sections), free) if added else (sdp, None)
+
+
+def echo_extmap(answer: str, offer: str, uri: str) -> str:
+    """An answer made by aiortc (which drops header extensions it does not know) given the offer's a=extmap for
+    `uri` back, same ID, in each section whose offered counterpart (same mid) had it (RFC 8285 section 6)."""
+    _, offered = media_sections(offer)
+    ids = {}
+    for section in offered:
+        for line in section:
+            if line.startswith("a=extmap:") and line.endswith(" " + uri):
+                ids[_mid(section)] = line
+    session, sections = media_sections(answer)
+    for section in sections:
+        line = ids.get(_mid(section))
+        if line is None or section[0].split()[1] == "0" or line in section:
+            continue
+        last = max((i for i, l in enumerate(section) if l.startswith("a=extmap:")), default=None)
+        if last is None:
+            last = max((i for i, l in enumerate(section) if l.startswith("a=mid:")), default=0)
+        section.insert(last + 1, line)
+    return join_sdp(session, sections)
 
 
 def answer_summary(sdp: str) -> dict:
