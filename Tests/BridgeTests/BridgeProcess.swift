@@ -24,7 +24,7 @@ final class BridgeProcess: @unchecked Sendable {
     /// and the room `demo`. `stateFile` (default: in the process's own folder) lets a second process take over the
     /// state of a first one.
     init(extraYAML: String = "", rooms: String? = nil, mediaYAML: String = "", stateFile: URL? = nil,
-         environment: [String: String]? = nil) throws {
+         environment: [String: String]? = nil, usersYAML: String = "{ alice: secret }") throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("clue-mcu-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         sipPort = try Self.freePort()
@@ -41,7 +41,7 @@ final class BridgeProcess: @unchecked Sendable {
               \(mediaYAML)
             auth:
               realm: bridge.test
-              users: { alice: secret }
+              users: \(usersYAML)
               # sipp answers only the first challenge and only with MD5.
               algorithms: [MD5, SHA-256]
             rooms:

@@ -16,7 +16,31 @@ struct CLUEPeer: @unchecked Sendable {
     let json: [String: Any]
     let stderr: String
 
-    static func call(_ bridge: BridgeProcess, _ arguments: [String] = [], timeout: Int = 40) throws -> CLUEPeer {
+    /// A peer process that runs on its own; `finish` waits for its JSON.
+    struct Running: @unchecked Sendable {
+        let process: Process
+        let output: URL
+        let errors: URL
+        let timeout: Int
+
+        func finish(_ bridge: BridgeProcess) throws -> CLUEPeer {
+            let deadline = Date().addingTimeInterval(Double(timeout))
+            while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+            if process.isRunning {
+                process.terminate()
+                throw BridgeTestError("the CLUE peer did not finish in \(timeout) s:\n\(bridge.log)")
+            }
+            let stderr = (try? String(contentsOf: errors, encoding: .utf8)) ?? ""
+            guard let data = try? Data(contentsOf: output),
+                  let json = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+                throw BridgeTestError("the CLUE peer printed no JSON:\n\(stderr)\nbridge:\n\(bridge.log)")
+            }
+            return CLUEPeer(json: json, stderr: stderr)
+        }
+    }
+
+    /// Starts a peer against the bridge without waiting for it.
+    static func launch(_ bridge: BridgeProcess, _ arguments: [String] = [], timeout: Int = 40) throws -> Running {
         let process = Process()
         process.executableURL = python
         process.arguments = [script.path, "--sip", "127.0.0.1:\(bridge.sipPort)", "--room", "demo",
@@ -28,18 +52,11 @@ struct CLUEPeer: @unchecked Sendable {
         process.standardOutput = try FileHandle(forWritingTo: output)
         process.standardError = try FileHandle(forWritingTo: errors)
         try process.run()
-        let deadline = Date().addingTimeInterval(Double(timeout))
-        while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-        if process.isRunning {
-            process.terminate()
-            throw BridgeTestError("the CLUE peer did not finish in \(timeout) s:\n\(bridge.log)")
-        }
-        let stderr = (try? String(contentsOf: errors, encoding: .utf8)) ?? ""
-        guard let data = try? Data(contentsOf: output),
-              let json = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw BridgeTestError("the CLUE peer printed no JSON:\n\(stderr)\nbridge:\n\(bridge.log)")
-        }
-        return CLUEPeer(json: json, stderr: stderr)
+        return Running(process: process, output: output, errors: errors, timeout: timeout)
+    }
+
+    static func call(_ bridge: BridgeProcess, _ arguments: [String] = [], timeout: Int = 40) throws -> CLUEPeer {
+        try launch(bridge, arguments, timeout: timeout).finish(bridge)
     }
 
     subscript(_ path: String) -> Any? {
@@ -53,7 +70,7 @@ struct CLUEPeer: @unchecked Sendable {
 
 /// A real CLUE session end to end against an independent WebRTC stack: digest-authenticated SIP, ICE-lite, DTLS
 /// bound to the fingerprint, SRTP, the SCTP data channel from a=dcmap and the RFC 8847 exchange.
-@Suite(.serialized) struct MediaTests {
+@Suite(.serialized) struct CLUECallTests {
     /// The whole exchange completes, every bridge message is schema-valid, and the bridge counts the peer's SRTP
     /// audio under the SSRC the peer announced.
     @Test func fullCLUECall() async throws {

@@ -1,0 +1,95 @@
+import Foundation
+import Testing
+
+/// Several independent endpoints (aiortc) in one room, each sending its own tone and colour: what each one gets
+/// back from the bridge is decoded and analysed by the peer itself.
+@Suite(.serialized) struct ConferenceMediaTests {
+    struct Site: Sendable {
+        let user: String
+        let tone: Int
+        let colour: String
+        var extra: [String] = []
+    }
+
+    static let sites = [Site(user: "alice", tone: 440, colour: "red"), Site(user: "bob", tone: 660, colour: "green"),
+                        Site(user: "carol", tone: 880, colour: "blue")]
+
+    static func bridge() throws -> BridgeProcess {
+        try BridgeProcess(extraYAML: "", usersYAML: "{ alice: secret, bob: secret, carol: secret }")
+    }
+
+    /// Runs the sites' peers at once (started 300 ms apart) and returns their results in order.
+    static func run(_ sites: [Site], on bridge: BridgeProcess, duration: Int) throws -> [CLUEPeer] {
+        var running: [CLUEPeer.Running] = []
+        for (index, site) in sites.enumerated() {
+            if index > 0 { Thread.sleep(forTimeInterval: 0.3) }
+            running.append(try CLUEPeer.launch(bridge, [
+                "--user", site.user, "--tone", String(site.tone), "--video-color", site.colour,
+                "--duration", String(duration), "--probe-tones", "440,660,880,1000",
+            ] + site.extra, timeout: duration + 30))
+        }
+        return try running.map { try $0.finish(bridge) }
+    }
+
+    /// Everyone hears everyone else and not themselves (N-1 mix), sees another site's video (never its own), and
+    /// the switched video carries the CaptID of the capture the bridge advertised.
+    @Test func everyoneHearsAndSeesTheOthers() throws {
+        let bridge = try Self.bridge()
+        let peers = try Self.run(Self.sites, on: bridge, duration: 8)
+        for (site, peer) in zip(Self.sites, peers) {
+            let context = "\(site.user): \(peer["received"] ?? "nothing")\nbridge:\n\(bridge.log.suffix(3000))"
+            #expect(peer["clue.complete"] as? Bool == true, "\(context)")
+            // The middle of the call, when all three are in the room (they join 300 ms apart and leave likewise).
+            let seconds = (peer["received.audio.per_second"] as? [[String: Any]] ?? []).filter {
+                (2...4).contains($0["t_s"] as? Int ?? -1)
+            }
+            #expect(seconds.count == 3, "\(context)")
+            for second in seconds {
+                let probes = (second["probes_db"] as? [String: Double]) ?? [:]
+                let own = probes[String(site.tone)] ?? 0
+                for other in Self.sites where other.user != site.user {
+                    let heard = probes[String(other.tone)] ?? -200
+                    #expect(heard > -40, "\(site.user) does not hear \(other.user): \(second)")
+                    #expect(heard - own >= 20, "\(site.user) hears itself: \(second)")
+                }
+            }
+            // Frame by frame: never its own colour; nearly all frames another site's (a frame decoded across a
+            // switch may blend two colours).
+            var frames: [String: Int] = [:]
+            for second in peer["received.video.per_second"] as? [[String: Any]] ?? [] {
+                for (colour, count) in second["frame_colours"] as? [String: Int] ?? [:] { frames[colour, default: 0] += count }
+            }
+            let total = frames.values.reduce(0, +)
+            let others = Self.sites.filter { $0.user != site.user }.map { frames[$0.colour] ?? 0 }.reduce(0, +)
+            #expect(total > 60, "\(site.user) got \(frames)")
+            #expect(frames[site.colour] == nil, "\(site.user) was shown its own video: \(frames)")
+            #expect(Double(others) >= 0.9 * Double(total), "\(site.user) got \(frames)")
+            #expect((peer["received.captid_values"] as? [String])?.contains("VC0") == true, "\(context)")
+        }
+        #expect(!bridge.log.contains("Fatal error"))
+    }
+
+    /// Carol starts all but silent (below the activity threshold) and becomes the loudest after 4 s: from then on the others'
+    /// switched video (SoundLevel:0) shows her colour, and she keeps seeing someone else.
+    @Test func videoFollowsTheLoudestSpeaker() throws {
+        let bridge = try Self.bridge()
+        var sites = Self.sites
+        sites[0].extra = ["--tone-gain-db", "-20"]
+        sites[1].extra = ["--tone-gain-db", "-20"]
+        sites[2].extra = ["--tone-gain-db", "-70", "--loud-after", "4", "--loud-gain-db", "0"]
+        let peers = try Self.run(sites, on: bridge, duration: 10)
+        for (site, peer) in zip(sites, peers) {
+            let seconds = (peer["received.video.per_second"] as? [[String: Any]] ?? [])
+            let colours = seconds.compactMap { $0["colour"] as? String }
+            let context = "\(site.user) saw \(colours)\nbridge:\n\(bridge.log.suffix(3000))"
+            #expect(colours.count >= 6, "\(context)")
+            if site.user == "carol" {
+                #expect(!colours.contains("blue"), "\(context)")
+            } else {
+                // After carol got loud (4 s, plus the tracker's 1 s hold and a keyframe), the last seconds are hers.
+                #expect(colours.suffix(2).allSatisfy { $0 == "blue" }, "\(context)")
+                #expect(colours.prefix(3).contains { $0 != "blue" }, "carol was shown before she spoke: \(context)")
+            }
+        }
+    }
+}
