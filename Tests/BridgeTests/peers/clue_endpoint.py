@@ -80,8 +80,9 @@ RESULT_SCHEMA = """RESULT SCHEMA (stdout, one JSON object; times are integer mil
                               present_hz, probes_db}]},
         video: {frames, packets, resolution, resolutions, first_frame_ms_after_200, last_frame_ms_after_200,
                 last_colour, colour_changes: [{colour, ms_after_200, rgb}], analysis_errors,
-                per_second: [{t_s, frames, rgb: [r,g,b] (mean), colour: red|green|blue|white|black|other,
-                              frame_colours: {colour: frames}}]},
+                per_second: [{t_s, frames, rgb: [r,g,b] (mean), colour: red|green|blue|white|black|other (of
+                              the mean; "other" in a second with a switch), majority (the most frequent frame
+                              class), frame_colours: {colour: frames}}]},
         ssrcs: {audio: [ssrc..], video: [..]}, captid_values: [str] (CaptID, RFC 8849, any kind),
         captid_by_kind: {audio: [..], video: [..]},
         rtp: {audio|video: {packets, first_packet_ms_after_200, ssrcs: {ssrc: {packets, payload_types: {pt: n},

@@ -294,7 +294,8 @@ class VideoAnalyzer:
             frames, r, g, b, votes = self.bins[index]
             mean = (r / frames, g / frames, b / frames)
             series.append({"t_s": index, "frames": frames, "rgb": [round(c) for c in mean],
-                           "colour": classify(mean), "frame_colours": votes})
+                           "colour": classify(mean), "majority": max(votes, key=votes.get) if votes else None,
+                           "frame_colours": votes})
         base = self.base()
         return {
             "frames": self.frames,
