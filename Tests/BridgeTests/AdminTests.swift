@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 
+extension LiveBridgeTests {
 /// The admin API of a running bridge, called with Python's urllib (an independent HTTP client).
 @Suite struct AdminTests {
     /// Runs one GET and returns (status, body).
@@ -35,4 +36,5 @@ import Testing
         #expect(missing.0 == 404)
         #expect(missing.1.contains(#""code":"not_found""#))
     }
+}
 }

@@ -5,6 +5,10 @@ import Testing
 import Glibc
 #endif
 
+/// Every suite that runs `clue-mcu serve` processes and real peers nests in here, so that they run one at a time:
+/// on a 2-core machine several bridges plus three aiortc endpoints at once starve each other and time out.
+@Suite(.serialized) struct LiveBridgeTests {}
+
 /// A `clue-mcu serve` process started by a test on loopback with its own configuration, ports and state folder.
 final class BridgeProcess: @unchecked Sendable {
     static let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()

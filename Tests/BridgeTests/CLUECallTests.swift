@@ -68,9 +68,10 @@ struct CLUEPeer: @unchecked Sendable {
     var receivedCLUE: [[String: Any]] { (self["clue.received"] as? [[String: Any]]) ?? [] }
 }
 
+extension LiveBridgeTests {
 /// A real CLUE session end to end against an independent WebRTC stack: digest-authenticated SIP, ICE-lite, DTLS
 /// bound to the fingerprint, SRTP, the SCTP data channel from a=dcmap and the RFC 8847 exchange.
-@Suite(.serialized) struct CLUECallTests {
+@Suite struct CLUECallTests {
     /// The whole exchange completes, every bridge message is schema-valid, and the bridge counts the peer's SRTP
     /// audio under the SSRC the peer announced.
     @Test func fullCLUECall() async throws {
@@ -239,4 +240,5 @@ struct CLUEPeer: @unchecked Sendable {
         }
         return sent
     }
+}
 }

@@ -1,9 +1,10 @@
 import Foundation
 import Testing
 
+extension LiveBridgeTests {
 /// Several independent endpoints (aiortc) in one room, each sending its own tone and colour: what each one gets
 /// back from the bridge is decoded and analysed by the peer itself.
-@Suite(.serialized) struct ConferenceMediaTests {
+@Suite struct ConferenceMediaTests {
     struct Site: Sendable {
         let user: String
         let tone: Int
@@ -92,4 +93,27 @@ import Testing
             }
         }
     }
+
+    /// Joins and a departure re-advertise the room to those who stay: new advertisements with higher sequence
+    /// numbers, each schema-valid, carrying the other sites' captures while they are there and not after.
+    @Test func joinsAndLeavesAreReadvertised() throws {
+        let bridge = try Self.bridge()
+        var sites = Self.sites
+        sites[2].extra = ["--duration", "3"]
+        let peers = try Self.run(sites, on: bridge, duration: 8)
+        for (site, peer) in zip(sites.prefix(2), peers) {
+            let advertisements = peer.receivedCLUE.filter { $0["type"] as? String == "advertisement" }
+            let context = "\(site.user): \(advertisements.map { ($0["sequence"] ?? "", $0["captures"] ?? "") })"
+            #expect(advertisements.count >= 3, "\(context)")
+            let sequences = advertisements.compactMap { $0["sequence"] as? Int }
+            #expect(sequences == sequences.sorted() && Set(sequences).count == sequences.count, "\(context)")
+            #expect(advertisements.allSatisfy { $0["schema_valid"] as? Bool == true }, "\(context)")
+            let sizes = advertisements.map { ($0["captures"] as? [String])?.count ?? 0 }
+            #expect((sizes.max() ?? 0) > (sizes.last ?? 0), "carol's captures never went away: \(context)")
+            #expect(peer.receivedCLUE.filter { $0["type"] as? String == "ack" }.allSatisfy {
+                $0["response_code"] as? Int == 200
+            })
+        }
+    }
+}
 }

@@ -1,9 +1,10 @@
 import Foundation
 import Testing
 
+extension LiveBridgeTests {
 /// The bridge as a real SIP peer sees it: `clue-mcu serve` on loopback, driven by sipp and by an independent
 /// Python SIP-over-TLS caller.
-@Suite(.serialized) struct SignalingTests {
+@Suite struct SignalingTests {
     /// A CLUE call over UDP: challenged, authenticated, 200 with sip.clue and a CLUE answer, re-INVITE, BYE.
     @Test func clueCallOverUDP() throws {
         let bridge = try BridgeProcess()
@@ -122,4 +123,5 @@ import Testing
         #expect(text.contains("OPTIONS afterwards: [200"))
         #expect(!bridge.log.contains("call admitted"))
     }
+}
 }

@@ -23,6 +23,10 @@ struct ClueChannel {
     struct Output {
         var messages: [[UInt8]] = []
         var notes: [Note] = []
+        /// The participant's advertisement was acknowledged: the conference should learn it.
+        var acknowledgedAdvertisement: Advertisement?
+        /// The participant's configure of our captures was accepted.
+        var acceptedConfigure: [CaptureEncoding]?
     }
 
     private(set) var machine: ParticipantStateMachine
@@ -35,10 +39,16 @@ struct ClueChannel {
     private(set) var configured: [CaptureEncoding] = []
     private let limits: XMLReaderLimits
     private let advertisement: () -> Advertisement
+    /// Checks a configure against the advertisement it names; nil when acceptable, else the error to answer with.
+    private let checkConfigure: ([CaptureEncoding], Advertisement) -> ClueProtocolError?
 
     /// `advertisement` gives the room as this participant should see it at the moment it is called.
     init(role: ParticipantStateMachine.ChannelRole, clueID: String?, limits: XMLReaderLimits,
-         advertisement: @escaping () -> Advertisement) {
+         advertisement: @escaping () -> Advertisement,
+         checkConfigure: @escaping ([CaptureEncoding], Advertisement) -> ClueProtocolError? = { encodings, advertised in
+             advertised.issues(configuring: encodings).first { $0.severity == .error }
+                 .map(ClueChannel.protocolError(for:))
+         }) {
         var generator = SystemRandomNumberGenerator()
         machine = ParticipantStateMachine(configuration: .init(
             channelRole: role,
@@ -47,6 +57,7 @@ struct ClueChannel {
             initialSequenceNumbers: .random(using: &generator)))
         self.limits = limits
         self.advertisement = advertisement
+        self.checkConfigure = checkConfigure
     }
 
     /// The SCTP association is up and the CLUE stream usable: the initiator sends `options`.
@@ -145,6 +156,7 @@ struct ClueChannel {
                 carry(out: (try? machine.sendNack(Self.protocolError(for: first))) ?? [], into: &output, now: now)
             } else {
                 peerAdvertisement = message.advertisement
+                output.acknowledgedAdvertisement = message.advertisement
                 carry(out: (try? machine.sendAck()) ?? [], into: &output, now: now)
             }
         case .configureReceived(let configure):
@@ -153,14 +165,13 @@ struct ClueChannel {
                 carry(out: (try? machine.rejectConfigure(error)) ?? [], into: &output, now: now)
                 return
             }
-            let errors = configure.semanticIssues(against: advertised).filter { $0.severity == .error }
-            if let first = errors.first {
-                let error = Self.protocolError(for: first)
+            if let error = checkConfigure(configure.captureEncodings ?? [], advertised) {
                 output.notes.append(.refused(type: "configure", code: error.responseCode.rawValue,
-                                             reason: first.message))
+                                             reason: error.description))
                 carry(out: (try? machine.rejectConfigure(error)) ?? [], into: &output, now: now)
             } else {
                 configured = configure.captureEncodings ?? []
+                output.acceptedConfigure = configured
                 carry(out: (try? machine.acceptConfigure()) ?? [], into: &output, now: now)
             }
         case .advertisementAcknowledged, .configureAccepted:

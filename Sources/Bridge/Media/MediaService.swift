@@ -1,4 +1,6 @@
 import CLUEModel
+import CLUEProtocol
+import Conference
 import DataChannel
 import Dispatch
 import ICE
@@ -55,6 +57,8 @@ final class MediaService: @unchecked Sendable {
     /// Receivers get only the extensions the bridge sets (mid, CaptID): the sources' own are dropped.
     private let dropSourceExtensions = RTPHeaderExtensionIDMap()
     private let feedbackBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256, alignment: 8)
+    /// What each room's participants said, for the advertisements (any queue, under the lock).
+    private let conferences = LockedBox<[String: Conference]>([:])
     /// Rooms with media, by room id (any queue, under the lock).
     private let rooms = LockedBox<[String: RoomMedia]>([:])
     private var unknownLogged = (at: ContinuousClock.now - .seconds(3600), count: 0)
@@ -186,6 +190,7 @@ final class MediaService: @unchecked Sendable {
     /// The session closed: drop it from every table (its statistics go with it).
     func forget(_ session: MediaSession) {
         let key = ObjectIdentifier(session)
+        changeConference(session.room, except: session) { $0.leave(session.id.callID) }
         ioQueue.async {
             if let out = self.outbound.removeValue(forKey: key) {
                 self.logger.info("media sent", metadata: [
@@ -240,6 +245,9 @@ final class MediaService: @unchecked Sendable {
             self.roomOfSession[key] = room
         }
         room.queue.async { room.join(session, legs: session.legs) }
+        changeConference(session.room, except: session) { conference in
+            if conference.participant(session.id.callID) == nil { conference.join(Self.participant(session.id)) }
+        }
     }
 
     /// Mutes or unmutes a participant's audio in its room's mix (admin API).
@@ -338,9 +346,67 @@ final class MediaService: @unchecked Sendable {
         }
     }
 
-    func advertisement(forRoom room: String, excluding id: DialogID) -> Advertisement {
-        let others = sessions.withLock { table in table.values.filter { $0.room == room && $0.id != id }.count }
-        return RoomAdvertisement.make(otherParticipants: others)
+    /// The room as participant `id` should see it now (RFC 8845 section 12.1.3), composed from the others.
+    func advertisement(forRoom room: String, for id: DialogID) -> Advertisement {
+        conferences.withLock { table in
+            var conference = table[room] ?? Conference()
+            if conference.participant(id.callID) == nil {
+                // Not in the conference yet (its media is not up): it still gets the room as it is.
+                conference.join(Self.participant(id))
+                table[room] = conference
+            }
+            return conference.advertisement(for: id.callID)
+        }
+    }
+
+    /// A participant's configure of the bridge's captures, checked against the advertisement it names.
+    func check(_ encodings: [CaptureEncoding], from id: DialogID, inRoom room: String,
+               against advertisement: Advertisement) -> ClueProtocolError? {
+        let conference = conferences.withLock { $0[room] } ?? Conference()
+        if case .failure(let error) = conference.check(encodings, from: id.callID, against: advertisement) {
+            return error
+        }
+        return nil
+    }
+
+    /// What the bridge can send a participant today: one switched video and one mixed audio stream.
+    static func participant(_ id: DialogID) -> Participant {
+        Participant(id: id.callID, displayName: "",
+                    videoEncodings: [BridgeEncoding(id: RoomAdvertisement.videoEncoding, maxBandwidth: 4_000_000)],
+                    audioEncodings: [BridgeEncoding(id: RoomAdvertisement.audioEncoding, maxBandwidth: 128_000)])
+    }
+
+    func participantAdvertised(_ session: MediaSession, _ advertisement: Advertisement) {
+        changeConference(session.room, except: session) { conference in
+            if conference.participant(session.id.callID) == nil { conference.join(Self.participant(session.id)) }
+            conference.acknowledge(advertisement, from: session.id.callID)
+        }
+    }
+
+    func participantConfigured(_ session: MediaSession, _ configure: [CaptureEncoding]) {
+        conferences.withLock { table in table[session.room]?.setConfigure(configure, of: session.id.callID) }
+    }
+
+    /// Applies a change to a room's conference and advertises the room again to everyone else in it (the next
+    /// sequence number on each Media Provider dialogue; RFC 8847 section 6.1).
+    private func changeConference(_ room: String, except changed: MediaSession?, _ change: (inout Conference) -> Void) {
+        let before = conferences.withLock { table -> Conference? in
+            let previous = table[room]
+            var conference = previous ?? Conference()
+            change(&conference)
+            table[room] = conference.participants.isEmpty ? nil : conference
+            return previous
+        }
+        let others = sessions.withLock { table in
+            table.values.filter { $0.room == room && $0 !== changed }
+        }
+        for session in others {
+            let id = session.id.callID
+            let changedFor = conferences.withLock { table in
+                table[room].map { $0.advertisement(for: id) } != before.map { $0.advertisement(for: id) }
+            }
+            if changedFor { session.queue.async { session.readvertise() } }
+        }
     }
 
     func countDTLSFailure(reason: String) {

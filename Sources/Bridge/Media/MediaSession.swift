@@ -212,7 +212,10 @@ final class MediaSession: @unchecked Sendable {
                 clue = ClueChannel(role: dtlsRole == .client ? .initiator : .receiver, clueID: nil,
                                    limits: service.settings.clueReaderLimits,
                                    advertisement: { [service, room, id] in
-                                       service.advertisement(forRoom: room, excluding: id)
+                                       service.advertisement(forRoom: room, for: id)
+                                   },
+                                   checkConfigure: { [service, room, id] encodings, advertised in
+                                       service.check(encodings, from: id, inRoom: room, against: advertised)
                                    })
                 handle(association.start(), now: now)
             } catch {
@@ -270,6 +273,12 @@ final class MediaSession: @unchecked Sendable {
     }
 
     private func deliver(_ output: ClueChannel.Output, now: ContinuousClock.Instant) {
+        if let advertisement = output.acknowledgedAdvertisement {
+            service.participantAdvertised(self, advertisement)
+        }
+        if let configure = output.acceptedConfigure {
+            service.participantConfigured(self, configure)
+        }
         for note in output.notes {
             switch note {
             case .received(let type, let sequence):
