@@ -77,8 +77,10 @@ struct CLUEPeer: @unchecked Sendable {
         let bridge = try BridgeProcess()
         let call = Task.detached { try CLUEPeer.call(bridge, ["--duration", "4", "--tone", "440"]) }
         // While the call is up, the admin API shows the participant's transport, CLUE state and inbound audio.
+        // Polled for as long as the peer may take (its own 40 s limit): under the full suite's load the CLUE
+        // exchange can take longer than a few seconds to finish, and the loop leaves as soon as it has.
         var participant: [String: Any] = [:]
-        for _ in 0..<60 {
+        for _ in 0..<400 {
             try await Task.sleep(for: .milliseconds(100))
             let (status, body) = try bridge.api("GET", "/v1/rooms/demo/participants")
             guard status == 200, let object = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any],
