@@ -20,7 +20,8 @@ extension BridgeConfiguration {
         /// The keys that can be set from outside the file. Lists (`sip.listen`, `auth.algorithms`) are
         /// comma-separated. Rooms and users are not here: they belong in the file or the admin API.
         public static let keys: [String] = [
-            "sip.listen", "sip.domain", "media.address", "media.port", "auth.realm", "auth.algorithms",
+            "sip.listen", "sip.domain", "media.address", "media.port", "media.consent_timeout_seconds", "auth.realm",
+            "auth.algorithms",
             "admin.listen", "admin.token", "state", "log.level", "log.format", "lifecycle.drain_timeout_seconds",
         ]
         static let listKeys: Set<String> = ["sip.listen", "auth.algorithms"]

@@ -13,6 +13,8 @@ struct ConfigurationFlags: ParsableArguments {
     var mediaAddress: String?
     @Option(name: .customLong("media-port"), help: "media.port")
     var mediaPort: String?
+    @Option(name: .customLong("media-consent-timeout-seconds"), help: "media.consent_timeout_seconds")
+    var consentTimeoutSeconds: String?
     @Option(name: .customLong("auth-realm"), help: "auth.realm")
     var authRealm: String?
     @Option(name: .customLong("auth-algorithms"), help: "auth.algorithms, comma-separated (SHA-256,MD5).")
@@ -34,7 +36,8 @@ struct ConfigurationFlags: ParsableArguments {
     var settings: [BridgeConfiguration.Setting] {
         let values: [(String, String?)] = [
             ("sip.listen", sipListen), ("sip.domain", sipDomain), ("media.address", mediaAddress),
-            ("media.port", mediaPort), ("auth.realm", authRealm), ("auth.algorithms", authAlgorithms),
+            ("media.port", mediaPort), ("media.consent_timeout_seconds", consentTimeoutSeconds),
+            ("auth.realm", authRealm), ("auth.algorithms", authAlgorithms),
             ("admin.listen", adminListen), ("admin.token", adminToken), ("state", state), ("log.level", logLevel),
             ("log.format", logFormat), ("lifecycle.drain_timeout_seconds", drainTimeoutSeconds),
         ]

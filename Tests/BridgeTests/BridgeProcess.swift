@@ -205,7 +205,7 @@ final class BridgeProcess: @unchecked Sendable {
             "-auth_uri", "\(service)@127.0.0.1:\(sipPort)",
             "-m", String(calls), "-r", String(rate), "-l", String(max(1, rate)),
             "-t", transport, "-i", "127.0.0.1", "-p", String(try Self.freePort()), "-mi", "127.0.0.1",
-            "-mp", String(try Self.freePort()), "-timeout", "\(timeout)s", "-timeout_error", "-nostdin",
+            "-mp", String(try Self.freePort(span: 4)), "-timeout", "\(timeout)s", "-timeout_error", "-nostdin",
             "-trace_err", "-error_file", errorFile.path, "-nd",
             "127.0.0.1:\(sipPort)",
         ]
@@ -224,10 +224,23 @@ final class BridgeProcess: @unchecked Sendable {
         }
     }
 
-    static func freePort() throws -> UInt16 {
+    /// Runs blocking work (processes, polling) on a thread of its own and awaits it, so that it holds none of the
+    /// two threads Swift Testing runs every test on: a test that waits for a peer while polling the bridge must
+    /// not starve because other suites' blocking tests hold both.
+    static func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread { continuation.resume(with: Result { try body() }) }
+            thread.start()
+        }
+    }
+
+    /// A port (and the `span - 1` after it: sipp's media takes port..port+3) that nothing has bound now.
+    static func freePort(span: UInt16 = 1) throws -> UInt16 {
         for _ in 0..<50 {
             let port = UInt16.random(in: 20_000...50_000)
-            if canBind(port, type: SOCK_STREAM) && canBind(port, type: SOCK_DGRAM) { return port }
+            if (port..<port + span).allSatisfy({ canBind($0, type: SOCK_STREAM) && canBind($0, type: SOCK_DGRAM) }) {
+                return port
+            }
         }
         throw BridgeTestError("no free port")
     }

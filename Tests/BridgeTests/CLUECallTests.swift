@@ -76,20 +76,27 @@ extension LiveBridgeTests {
     /// audio under the SSRC the peer announced.
     @Test func fullCLUECall() async throws {
         let bridge = try BridgeProcess()
-        let call = Task.detached { try CLUEPeer.call(bridge, ["--duration", "4", "--tone", "440"]) }
+        // The peer and the polling each run on a thread of their own (BridgeProcess.offPool): under the full
+        // suite's load, other suites' blocking tests may hold Swift Testing's threads for the whole call.
+        let call = Task { try await BridgeProcess.offPool { try CLUEPeer.call(bridge, ["--duration", "4", "--tone", "440"]) } }
         // While the call is up, the admin API shows the participant's transport, CLUE state and inbound audio.
-        var participant: [String: Any] = [:]
-        for _ in 0..<60 {
-            try await Task.sleep(for: .milliseconds(100))
-            let (status, body) = try bridge.api("GET", "/v1/rooms/demo/participants")
-            guard status == 200, let object = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any],
-                  let first = (object["participants"] as? [[String: Any]])?.first else { continue }
-            participant = first
-            let streams = (first["streams"] as? [[String: Any]]) ?? []
-            if first["clue"] as? String == "ACTIVE", streams.contains(where: { ($0["packets"] as? Int ?? 0) > 20 }) {
-                break
+        // Polled for as long as the peer may take (its own 40 s limit); the loop leaves as soon as it has seen it.
+        let seen = try await BridgeProcess.offPool { () -> String in
+            var last = "{}"
+            for _ in 0..<400 {
+                Thread.sleep(forTimeInterval: 0.1)
+                let (status, body) = try bridge.api("GET", "/v1/rooms/demo/participants")
+                guard status == 200,
+                      let object = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any],
+                      let first = (object["participants"] as? [[String: Any]])?.first else { continue }
+                last = String(decoding: try JSONSerialization.data(withJSONObject: first), as: UTF8.self)
+                let streams = (first["streams"] as? [[String: Any]]) ?? []
+                if first["clue"] as? String == "ACTIVE",
+                   streams.contains(where: { ($0["packets"] as? Int ?? 0) > 20 }) { break }
             }
+            return last
         }
+        let participant = try JSONSerialization.jsonObject(with: Data(seen.utf8)) as? [String: Any] ?? [:]
         #expect(participant["dtls"] as? String == "connected", "\(participant)")
         #expect(participant["clue"] as? String == "ACTIVE", "\(participant)")
         #expect((participant["captures_advertised"] as? Int ?? 0) >= 1, "\(participant)")

@@ -28,7 +28,7 @@ import Testing
         #expect(Setting.flag(of: "lifecycle.drain_timeout_seconds") == "--lifecycle-drain-timeout-seconds")
         let values: [String: String] = [
             "sip.listen": "udp://127.0.0.1:5999", "sip.domain": "bridge.example", "media.address": "192.0.2.9",
-            "media.port": "12000", "auth.realm": "realm.example", "auth.algorithms": "MD5",
+            "media.port": "12000", "media.consent_timeout_seconds": "9", "auth.realm": "realm.example", "auth.algorithms": "MD5",
             "admin.listen": "127.0.0.1:9999", "admin.token": "tok", "state": "/tmp/s.sqlite", "log.level": "debug",
             "log.format": "json", "lifecycle.drain_timeout_seconds": "7",
         ]
@@ -38,7 +38,7 @@ import Testing
         })
         #expect(config.sip.listen.map(\.description) == ["udp://127.0.0.1:5999"])
         #expect(config.sip.domain == "bridge.example")
-        #expect(config.media == .init(address: "192.0.2.9", port: 12000))
+        #expect(config.media == .init(address: "192.0.2.9", port: 12000, consentTimeoutSeconds: 9))
         #expect(config.auth.realm == "realm.example" && config.auth.algorithms == ["MD5"])
         #expect(config.admin == .init(host: "127.0.0.1", port: 9999, token: "tok"))
         #expect(config.state == "/tmp/s.sqlite")
