@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Logging
+import Media
 
 #if canImport(Glibc)
 import Glibc
@@ -37,6 +38,7 @@ public final class BridgeServer: @unchecked Sendable {
         let identity = try BridgeIdentity.load(configuration: configuration, logger: logger)
         signaling = try SignalingService(configuration: configuration, identity: identity, queue: signalingQueue,
                                          logger: sipLogger)
+        FFmpegLogging.errorsOnly()
         media = try MediaService(configuration: configuration, identity: identity, logger: mediaLogger)
         let mediaAddress = try media.start(host: configuration.media.address, port: configuration.media.port)
         logger.info("listening udp://\(mediaAddress) (media)")

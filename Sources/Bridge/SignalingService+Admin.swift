@@ -73,6 +73,8 @@ extension SignalingService {
         case .audio: controls[id, default: ParticipantControls()].muted.audio = muted
         case .video: controls[id, default: ParticipantControls()].muted.video = muted
         }
+        // The media plane applies it: out of everyone's mix, or never shown as anyone's video.
+        self.media?.setMuted(muted, video: media == .video, call: id)
     }
 
     /// A participant's id in the API: stable for the call's life, not guessable from outside the dialog

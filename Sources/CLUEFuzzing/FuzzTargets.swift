@@ -6,5 +6,6 @@ extension FuzzTargets {
         "sdp": sessionDescription,
         "stun": stunMessage,
         "rtp": rtpDatagram,
+        "sctp": sctpPacket,
     ]
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 
+extension LiveBridgeTests {
 /// The OpenAPI document is the admin API's contract: the bridge serves the committed file byte for byte, and
 /// schemathesis (property-based, from the document alone) finds no disagreement with the live server.
 @Suite struct OpenAPITests {
@@ -39,4 +40,5 @@ import Testing
         #expect(output.contains("passed"), "\(output)")
         #expect(bridge.process.isRunning)
     }
+}
 }

@@ -1,9 +1,10 @@
 import Foundation
 import Testing
 
+extension LiveBridgeTests {
 /// Operating the running bridge (issue 6): rooms and users over the admin API, the callers they admit, kick, lock,
 /// drain, state that outlives the process, and metrics that a Prometheus parser reads.
-@Suite(.serialized) struct OperationsTests {
+@Suite struct OperationsTests {
     /// A room and a user made over the API admit a sipp caller; the participant is listed, muted and kicked (sipp
     /// sees the BYE); a locked room refuses the next caller with 403; /metrics counts it all.
     @Test func apiRoomAndUserAdmitAndKick() throws {
@@ -230,4 +231,5 @@ import Testing
     static func lines(_ file: URL) -> [String] {
         ((try? String(contentsOf: file, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
     }
+}
 }

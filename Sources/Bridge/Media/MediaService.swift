@@ -250,17 +250,25 @@ final class MediaService: @unchecked Sendable {
         }
     }
 
-    /// Mutes or unmutes a participant's audio in its room's mix (admin API).
-    func setAudioMuted(_ muted: Bool, call id: DialogID) {
+    /// Mutes or unmutes a participant (admin API): its audio leaves everyone's mix, or its video is never switched
+    /// to anyone.
+    func setMuted(_ muted: Bool, video: Bool, call id: DialogID) {
         guard let session = sessions.withLock({ $0[id] }),
               let room = rooms.withLock({ $0[session.room] }) else { return }
-        room.queue.async { room.setMuted(muted, session: session) }
+        room.queue.async { room.setMuted(muted, video: video, session: session) }
     }
 
     /// From a room's queue: each receiver's video source from now on; keyframes are asked of the new sources.
     func applyVideoPlan(_ routes: [ObjectIdentifier: (source: ObjectIdentifier, ssrc: UInt32, payloadTypes: [UInt8: UInt8])],
-                        keyframesFrom sources: Set<ObjectIdentifier>) {
+                        members: Set<ObjectIdentifier>, keyframesFrom sources: Set<ObjectIdentifier>) {
         ioQueue.async { [self] in
+            // Members with no source now (alone, or everyone else muted) get nothing until there is one.
+            for receiver in members where routes[receiver] == nil {
+                guard let out = outbound[receiver], let previous = out.videoSource?.session else { continue }
+                videoReceivers[previous]?.removeAll { $0 == receiver }
+                out.video?.select(source: nil)
+                out.videoSource = nil
+            }
             for (receiver, route) in routes {
                 guard let out = outbound[receiver] else { continue }
                 if let previous = out.videoSource?.session, previous != route.source {

@@ -24,6 +24,8 @@ final class RoomMedia: @unchecked Sendable {
     /// Join order: who is shown before anyone has spoken.
     private var joined: [ObjectIdentifier] = []
     private var videoPlan: [ObjectIdentifier: ObjectIdentifier] = [:]
+    /// Participants the operator muted: never shown to anyone.
+    private var videoMuted: Set<ObjectIdentifier> = []
     private var timer: DispatchSourceTimer?
 
     init(id: String, service: MediaService, logger: Logger) {
@@ -58,6 +60,7 @@ final class RoomMedia: @unchecked Sendable {
         let key = ObjectIdentifier(session)
         guard members.removeValue(forKey: key) != nil else { return }
         joined.removeAll { $0 == key }
+        videoMuted.remove(key)
         mixer.removeParticipant(key)
         tracker.remove(session.id.callID)
         replan()
@@ -67,8 +70,14 @@ final class RoomMedia: @unchecked Sendable {
         }
     }
 
-    func setMuted(_ muted: Bool, session: MediaSession) {
-        mixer.setMuted(muted, for: ObjectIdentifier(session))
+    func setMuted(_ muted: Bool, video: Bool, session: MediaSession) {
+        let key = ObjectIdentifier(session)
+        if video {
+            if muted { videoMuted.insert(key) } else { videoMuted.remove(key) }
+            replan()
+        } else {
+            mixer.setMuted(muted, for: key)
+        }
     }
 
     // MARK: Input from the I/O queue
@@ -116,7 +125,9 @@ final class RoomMedia: @unchecked Sendable {
         }
         var plan: [ObjectIdentifier: ObjectIdentifier] = [:]
         for (receiver, member) in members where member.legs.video?.bridgeSends == true {
-            if let source = ranked.first(where: { $0 != receiver && members[$0]?.videoSSRC != nil }) {
+            if let source = ranked.first(where: {
+                $0 != receiver && members[$0]?.videoSSRC != nil && !videoMuted.contains($0)
+            }) {
                 plan[receiver] = source
             }
         }
@@ -140,6 +151,6 @@ final class RoomMedia: @unchecked Sendable {
             logger.debug("video switched", metadata: [
                 "room": "\(id)", "speaker": "\(tracker.speaker ?? "none")", "receivers": "\(switched.count)"])
         }
-        service.applyVideoPlan(routes, keyframesFrom: Set(switched.values))
+        service.applyVideoPlan(routes, members: Set(members.keys), keyframesFrom: Set(switched.values))
     }
 }
