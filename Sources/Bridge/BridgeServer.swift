@@ -82,6 +82,17 @@ public final class BridgeServer: @unchecked Sendable {
 
     private var admin: AdminServer?
     private var adminService: AdminService!
+    private var adminTLS: AdminTLSFront?
+
+    /// A free TCP port on 127.0.0.1, for the admin API behind its TLS front.
+    static func freeLoopbackPort() throws -> UInt16 {
+        let fd = socket(AF_INET, Int32(Glibc.SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw SocketError("socket") }
+        defer { Glibc.close(fd) }
+        guard let any = SocketAddress(host: "127.0.0.1", port: 0), any.withSockaddr({ bind(fd, $0, $1) }) == 0,
+              let bound = UDPSocket.localAddress(of: fd) else { throw SocketError("bind 127.0.0.1:0") }
+        return bound.port
+    }
 
     private func startAdmin() throws {
         let token = configuration.admin.token  // CLUEMCU_ADMIN_TOKEN is layered in by the caller (Setting)
@@ -90,7 +101,11 @@ public final class BridgeServer: @unchecked Sendable {
             drain: { [unowned self] in signalingQueue.sync { drain(reason: "admin API") } },
             statistics: { [unowned self] in signalingQueue.sync { signaling.statistics() } },
             started: started)
-        let server = try AdminServer(host: configuration.admin.host, port: configuration.admin.port, token: token,
+        // With TLS, the API itself listens on a loopback port of its own behind the TLS front.
+        let tls = configuration.admin.tls
+        let apiHost = tls == nil ? configuration.admin.host : "127.0.0.1"
+        let apiPort = tls == nil ? configuration.admin.port : try Self.freeLoopbackPort()
+        let server = try AdminServer(host: apiHost, port: apiPort, token: token,
                                      service: adminService, lifecycle: lifecycle, logger: Logger(label: "admin"))
         admin = server
         let started = DispatchSemaphore(value: 0)
@@ -110,7 +125,18 @@ public final class BridgeServer: @unchecked Sendable {
         }
         started.wait()
         if let error = failure.value { throw error }
-        logger.info("listening \(server.address) (admin API)")
+        if let tls {
+            guard let listen = SocketAddress(host: configuration.admin.host, port: configuration.admin.port),
+                  let backend = SocketAddress(host: "127.0.0.1", port: apiPort) else {
+                throw SocketError("resolve admin.listen \(configuration.admin.host)", code: EINVAL)
+            }
+            let front = try AdminTLSFront(listen: listen, backend: backend, files: tls,
+                                          domain: configuration.sip.domain, logger: logger)
+            adminTLS = front
+            logger.info("listening https://\(front.localAddress) (admin API)")
+        } else {
+            logger.info("listening \(server.address) (admin API)")
+        }
     }
 
     /// Blocks until SIGINT/SIGTERM (or `stop()`).
@@ -133,6 +159,7 @@ public final class BridgeServer: @unchecked Sendable {
                 media.stop()
                 udpSockets.forEach { $0.close() }
                 streamListeners.forEach { $0.close() }
+                adminTLS?.close()
                 // The admin server finishes the responses it is writing (the drain call's own) before it stops.
                 Task { [admin, logger, stopped] in
                     await admin?.stop()

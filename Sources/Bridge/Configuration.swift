@@ -87,6 +87,9 @@ public struct BridgeConfiguration: Sendable, Equatable {
         public var host: String
         public var port: UInt16
         public var token: String?
+        /// When set, the admin API is served over TLS (HTTPS) on `listen` with this certificate and key; a pair is
+        /// generated there (self-signed) when the files do not exist yet.
+        public var tls: TLSFiles?
     }
 
     public struct LogSettings: Sendable, Equatable {
@@ -276,7 +279,14 @@ extension BridgeConfiguration {
             }
         }
         if let admin = top["admin"] {
-            let fields = try admin.mapping(allowed: ["listen", "token"])
+            let fields = try admin.mapping(allowed: ["listen", "token", "tls"])
+            if let tls = fields["tls"] {
+                let files = try tls.mapping(allowed: ["certificate", "key"])
+                guard let certificate = files["certificate"], let key = files["key"] else {
+                    throw tls.error("admin.tls needs both certificate and key")
+                }
+                config.admin.tls = TLSFiles(certificate: try certificate.string(), key: try key.string())
+            }
             if let listen = fields["listen"] {
                 let text = try listen.string()
                 guard let (host, port) = parseHostPort(Substring(text)) else {

@@ -28,7 +28,8 @@ final class BridgeProcess: @unchecked Sendable {
     /// and the room `demo`. `stateFile` (default: in the process's own folder) lets a second process take over the
     /// state of a first one.
     init(extraYAML: String = "", rooms: String? = nil, mediaYAML: String = "", stateFile: URL? = nil,
-         environment: [String: String]? = nil, usersYAML: String = "{ alice: secret }") throws {
+         environment: [String: String]? = nil, usersYAML: String = "{ alice: secret }",
+         adminYAML: String = "") throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("clue-mcu-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         sipPort = try Self.freePort()
@@ -53,6 +54,7 @@ final class BridgeProcess: @unchecked Sendable {
             admin:
               listen: 127.0.0.1:\(adminPort)
               token: \(Self.adminToken)
+              \(adminYAML)
             state: \((stateFile ?? directory.appendingPathComponent("state.sqlite")).path)
             \(extraYAML)
             """
