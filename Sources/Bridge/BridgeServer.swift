@@ -43,6 +43,9 @@ public final class BridgeServer: @unchecked Sendable {
         let mediaAddress = try media.start(host: configuration.media.address, port: configuration.media.port)
         logger.info("listening udp://\(mediaAddress) (media)")
         signaling.media = media
+        media.onCLUEActive = { [signaling, signalingQueue] id in
+            signalingQueue.async { signaling?.offerCLUEEncodings(id) }
+        }
         signaling.mediaState = { [media] id in media?.participantState(id) }
         let store = try StateStore(path: configuration.state)
         adminService = try AdminService(configuration: configuration, store: store,

@@ -135,7 +135,7 @@ extension SignalingService.Room {
     init(entry: RoomEntry) {
         self.init(id: entry.definition.id, allowAnonymous: entry.definition.allowAnonymous,
                   allowPlainRTP: entry.definition.allowPlainRTP, maxParticipants: entry.definition.maxParticipants,
-                  locked: entry.locked)
+                  locked: entry.locked, pin: entry.definition.pin)
     }
 }
 
@@ -190,5 +190,30 @@ enum CallFailure: String, Sendable, CaseIterable {
 extension String {
     func leftPadded(to length: Int) -> String {
         count >= length ? self : String(repeating: "0", count: length - count) + self
+    }
+}
+
+/// Failures per source within a sliding window: past `limit`, the source is refused until the window passes.
+struct FailureThrottle {
+    let limit: Int
+    let window: Duration
+    private var failures: [String: [ContinuousClock.Instant]] = [:]
+
+    init(limit: Int, window: Duration) {
+        self.limit = limit
+        self.window = window
+    }
+
+    func isThrottled(_ source: String, now: ContinuousClock.Instant) -> Bool {
+        (failures[source]?.filter { now - $0 < window }.count ?? 0) > limit
+    }
+
+    /// Records one failure; true when this one made the source throttled (log it once).
+    mutating func record(_ source: String, now: ContinuousClock.Instant) -> Bool {
+        if failures.count > 10_000 { failures = failures.filter { $0.value.contains { now - $0 < window } } }
+        var recent = (failures[source] ?? []).filter { now - $0 < window }
+        recent.append(now)
+        failures[source] = recent
+        return recent.count == limit + 1
     }
 }

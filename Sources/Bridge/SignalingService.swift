@@ -17,6 +17,8 @@ final class SignalingService: @unchecked Sendable {
         var maxParticipants: Int?
         /// Locked over the admin API: new callers get 403.
         var locked = false
+        /// When set, callers must also give the room's PIN: `sip:ROOM*PIN@bridge` or `sip:ROOM@bridge;pin=PIN`.
+        var pin: String?
     }
 
     /// One admitted caller.
@@ -48,6 +50,15 @@ final class SignalingService: @unchecked Sendable {
     private var connections: [SIPConnectionID: (connection: StreamConnection, framer: SIPStreamFramer)] = [:]
     private var nextConnection: UInt64 = 1
     private var timer: DispatchSourceTimer?
+    /// The bridge's offers in flight (re-INVITEs adding its CLUE encodings), by call, with the encodings offered.
+    private var pendingOffers: [DialogID: (offer: PendingOffer, encodings: [LocalEncoding], sequence: UInt32)] = [:]
+    /// Calls whose CLUE encodings are already negotiated (or being offered), so they are offered once.
+    private var encodingsOffered: Set<DialogID> = []
+    /// How many sendonly CLUE-controlled video sections the bridge offers each CLUE participant: the switched
+    /// scene views up to two screens (RFC 8845 Table 8); each is one encoding of the bridge's advertisement.
+    static let clueVideoEncodings = 2
+    /// Wrong room PINs per source address: more than 5 a minute and the source is refused for the rest of it.
+    private var pinFailures = FailureThrottle(limit: 5, window: .seconds(60))
     /// The media plane; each admitted call gets a session there, closed when the call ends.
     var media: MediaService?
     private var random = SystemRandomNumberGenerator()
@@ -234,15 +245,77 @@ final class SignalingService: @unchecked Sendable {
             store(nil, for: id)
             counters.callsEnded += 1
         } else {
+            if request.method == .invite, response.statusCode >= 200,
+               let pending = pendingOffers[id], pending.sequence == request.cseq?.sequenceNumber {
+                pendingOffers[id] = nil
+                completeOffer(pending.offer, encodings: pending.encodings, response: response, call: &call)
+            }
             store(call, for: id)
         }
         perform(actions)
     }
 
+    // MARK: The bridge's CLUE encodings (RFC 8848 section 4.4.1)
+
+    /// The participant's CLUE channel is up: offer it the bridge's encodings as sendonly CLUE-controlled sections
+    /// (a re-INVITE), so that the advertisement's encoding IDs are `a=label`s the participant can configure.
+    func offerCLUEEncodings(_ id: DialogID) {
+        guard var call = calls[id], call.session.clue != nil, !encodingsOffered.contains(id),
+              pendingOffers[id] == nil, call.dialog.state == .confirmed, let hop = hop(for: call.dialog) else { return }
+        encodingsOffered.insert(id)
+        let encodings = (1...Self.clueVideoEncodings).map { index in
+            LocalEncoding(label: "bridge-video-\(index)", kind: .video,
+                          ssrc: UInt32.random(in: 1...0xF000_0000, using: &random))
+        }
+        let room = rooms[call.room] ?? Room(id: call.room, allowAnonymous: false, allowPlainRTP: false)
+        let offer = call.session.offer(adding: encodings.map(NewMediaSection.clueEncoding),
+                                       configuration: answerConfiguration(room: room, ice: call.ice))
+        let request = call.dialog.makeRequest(.invite, body: Array(offer.description.text.utf8), contentType: .sdp)
+        pendingOffers[id] = (offer, encodings, request.cseq?.sequenceNumber ?? 0)
+        let now = ContinuousClock.now
+        let actions = transactions.send(request, to: hop, now: now).1
+        store(call, for: id)
+        logger.info("offering the bridge's CLUE encodings", metadata: [
+            "call": "\(id.callID)", "encodings": "\(encodings.map(\.label).joined(separator: ","))"])
+        perform(actions)
+    }
+
+    /// The answer to our re-INVITE: the session it gives replaces the call's, and the media plane learns the
+    /// encodings the participant accepted. A refusal leaves the call as it was.
+    private func completeOffer(_ offer: PendingOffer, encodings: [LocalEncoding], response: SIPResponse,
+                               call: inout Call) {
+        let id = call.dialog.id
+        guard response.isSuccess else {
+            if response.statusCode == 491 {
+                // Glare (RFC 3261 section 14.1): the dialog times the retry; offered again then.
+                encodingsOffered.remove(id)
+            }
+            logger.notice("CLUE encodings refused", metadata: ["call": "\(id.callID)",
+                                                               "status": "\(response.statusCode)"])
+            return
+        }
+        do {
+            guard let body = response.sessionDescription() else { throw OfferRejection.noMedia }
+            let answer = try SessionDescription(parsing: body)
+            call.session = try offer.applying(answer: answer)
+            let accepted = call.session.accepted.compactMap(\.localLabel)
+            logger.info("CLUE encodings negotiated", metadata: [
+                "call": "\(id.callID)", "accepted": "\(accepted.joined(separator: ","))"])
+            media?.update(call: id, negotiated: call.session)
+        } catch {
+            logger.notice("answer to our re-INVITE unusable", metadata: ["call": "\(id.callID)",
+                                                                         "reason": "\(error)"])
+        }
+    }
+
     /// Every change to a call goes through here, so `dialogDeadlines` stays true.
     private func store(_ call: Call?, for id: DialogID) {
         let joined = call != nil && calls[id] == nil, left = call == nil && calls[id] != nil
-        if left { media?.close(call: id) }
+        if left {
+            media?.close(call: id)
+            pendingOffers[id] = nil
+            encodingsOffered.remove(id)
+        }
         calls[id] = call
         dialogDeadlines[id] = call?.dialog.nextDeadline
         if joined || left { participant(id, joined: joined) }
@@ -290,6 +363,7 @@ final class SignalingService: @unchecked Sendable {
     private func fire() {
         let now = ContinuousClock.now
         var actions = transactions.timeout(now: now)
+        var retries: [DialogID] = []
         for (id, due) in dialogDeadlines where due <= now {
             guard var call = calls[id] else { continue }
             for dialogAction in call.dialog.timeout(now: now) {
@@ -302,6 +376,8 @@ final class SignalingService: @unchecked Sendable {
                     logger.info("no ACK for our 200: hanging up", metadata: ["call": "\(id)"])
                     let bye = call.dialog.makeRequest(.bye)
                     if let hop = hop(for: call.dialog) { actions += transactions.send(bye, to: hop, now: now).1 }
+                case .retryRequest(.invite):
+                    retries.append(id)
                 case .retryRequest, .terminated:
                     break
                 }
@@ -309,6 +385,7 @@ final class SignalingService: @unchecked Sendable {
             store(call, for: id)
         }
         perform(actions)
+        for id in retries { offerCLUEEncodings(id) }
     }
 
     // MARK: Requests
@@ -353,10 +430,31 @@ final class SignalingService: @unchecked Sendable {
             respond(drainingRefusal(request, toTag: toTag), to: transaction)
             return
         }
-        guard let roomID = request.uri.user, let room = rooms[roomID] else {
+        guard let (roomID, offeredPIN) = Self.roomAndPIN(in: request.uri, isRoom: { rooms[$0] != nil }),
+              let room = rooms[roomID] else {
             respond(SIPResponse(answering: request, statusCode: 404, reasonPhrase: "Room Not Found", toTag: toTag),
                     to: transaction)
             return
+        }
+        if let pin = room.pin, !pin.isEmpty {
+            // A PIN is one more factor, never a replacement for digest (unless the room admits anonymous callers);
+            // wrong PINs count towards the same per-source throttle as wrong passwords.
+            if pinFailures.isThrottled(source.address.host, now: now) {
+                respond(SIPResponse(answering: request, statusCode: 403, reasonPhrase: "Too Many Failures",
+                                    toTag: toTag), to: transaction)
+                return
+            }
+            guard let offeredPIN, AdminServer.constantTimeEqual(Array(offeredPIN.utf8), Array(pin.utf8)) else {
+                if offeredPIN != nil, pinFailures.record(source.address.host, now: now) {
+                    logger.warning("too many wrong room PINs: throttling source",
+                                   metadata: ["source": "\(source.address.host)"])
+                }
+                logger.notice("room PIN missing or wrong", metadata: [
+                    "source": "\(source.address)", "room": "\(roomID)", "given": "\(offeredPIN != nil)"])
+                respond(SIPResponse(answering: request, statusCode: 403, reasonPhrase: "Room PIN Required",
+                                    toTag: toTag), to: transaction)
+                return
+            }
         }
         if room.locked {
             respond(SIPResponse(answering: request, statusCode: 403, reasonPhrase: "Room Locked", toTag: toTag),
@@ -561,6 +659,17 @@ final class SignalingService: @unchecked Sendable {
         let transport = SIPTransport(via: dialog.nextHopURI.transport ?? "udp") ?? .udp
         return SIPHop(transport: transport,
                       address: SIPAddress(host: host.address, port: dialog.nextHopURI.port ?? transport.defaultPort))
+    }
+
+    /// The room a Request-URI names, and the PIN it carries if any: `ROOM*PIN` in the user part (what a keypad can
+    /// dial) or a `pin` URI parameter. A room whose own id contains `*` is matched whole first.
+    static func roomAndPIN(in uri: SIPURI, isRoom: (String) -> Bool) -> (room: String, pin: String?)? {
+        guard let user = uri.user, !user.isEmpty else { return nil }
+        let parameter = uri.parameters.value(of: "pin")
+        if !isRoom(user), let star = user.lastIndex(of: "*") {
+            return (String(user[..<star]), parameter ?? String(user[user.index(after: star)...]))
+        }
+        return (user, parameter)
     }
 
     /// ICE credentials: RFC 8445 section 5.3 asks for at least 24 bits (ufrag) and 128 bits (pwd) of randomness.

@@ -74,6 +74,21 @@ extension LiveBridgeTests {
             #expect(frames[site.colour] == nil, "\(site.user) was shown its own video: \(frames)")
             #expect(Double(others) >= 0.9 * Double(total), "\(site.user) got \(frames)")
             #expect((peer["received.captid_values"] as? [String])?.contains("VC0") == true, "\(context)")
+            // RFC 8848: the bridge re-INVITEd to add its CLUE encodings (sendonly, labelled); the site configured a
+            // capture on one of them and receives it there, with CaptID naming that capture (RFC 8849).
+            #expect((peer["sdp.reinvites"] as? [[String: Any]])?.first?["status"] as? Int == 200, "\(context)")
+            let choice = (peer["clue.configure_choices"] as? [[String]])?.first ?? []
+            #expect(choice.count == 2 && choice[1].hasPrefix("bridge-video-"), "\(site.user) configured \(choice)")
+            #expect(peer["clue.configure_response_code"] as? Int == 200)
+            let sections = (peer["received.rtp.by_mid"] as? [String: [String: Any]]) ?? [:]
+            let encoded = sections.values.first { section in
+                let values = (section["extensions"] as? [String: [String: Any]] ?? [:]).values.flatMap {
+                    ($0["values"] as? [[String: Any]] ?? []).compactMap { $0["text"] as? String }
+                }
+                return section["kind"] as? String == "video" && choice.first.map(values.contains) == true
+                    && ((section["packets"] as? Int) ?? 0) > 30
+            }
+            #expect(encoded != nil, "\(site.user) got nothing on its configured encoding: \(sections)")
         }
         #expect(!bridge.log.contains("Fatal error"))
     }

@@ -5,6 +5,22 @@ extension LiveBridgeTests {
 /// Operating the running bridge (issue 6): rooms and users over the admin API, the callers they admit, kick, lock,
 /// drain, state that outlives the process, and metrics that a Prometheus parser reads.
 @Suite struct OperationsTests {
+    /// A room with a PIN refuses callers without it (403 before any challenge), admits `ROOM*PIN` callers who also
+    /// pass digest, and a wrong PIN is refused like a missing one.
+    @Test func roomPINIsRequired() throws {
+        let bridge = try BridgeProcess()
+        try bridge.waitForLog(containing: "(admin API)", timeout: 10)
+        #expect(try bridge.api("POST", "/v1/rooms", #"{"id":"pinned","name":"PIN room","pin":"4321"}"#).0 == 201)
+        let missing = try bridge.sipp("locked-room.xml", service: "pinned")
+        #expect(missing.0 == 0, "no PIN must answer 403: \(missing.1)")
+        let wrong = try bridge.sipp("locked-room.xml", service: "pinned*1111")
+        #expect(wrong.0 == 0, "a wrong PIN must answer 403: \(wrong.1)")
+        #expect(bridge.log.contains("room PIN missing or wrong"))
+        let admitted = try bridge.sipp("clue-call.xml", service: "pinned*4321")
+        #expect(admitted.0 == 0, "the right PIN and password must be admitted: \(admitted.1)\n\(bridge.log)")
+        #expect(bridge.log.contains("call admitted") && bridge.log.contains("room=pinned"))
+    }
+
     /// A room and a user made over the API admit a sipp caller; the participant is listed, muted and kicked (sipp
     /// sees the BYE); a locked room refuses the next caller with 403; /metrics counts it all.
     @Test func apiRoomAndUserAdmitAndKick() throws {

@@ -50,7 +50,8 @@ final class MediaService: @unchecked Sendable {
     private var inbound: [ObjectIdentifier: InboundMedia] = [:]
     /// What each session is sent, and which receivers each source's video goes to now.
     private var outbound: [ObjectIdentifier: OutboundMedia] = [:]
-    private var videoReceivers: [ObjectIdentifier: [ObjectIdentifier]] = [:]
+    /// Per source session, the outputs its video goes to: (receiver, CLUE encoding ID or nil for the default leg).
+    private var videoReceivers: [ObjectIdentifier: [(receiver: ObjectIdentifier, encoding: String?)]] = [:]
     private var roomOfSession: [ObjectIdentifier: RoomMedia] = [:]
     private var knownVideoSSRC: [ObjectIdentifier: UInt32] = [:]
     private var lastKeyframeRequest: [ObjectIdentifier: ContinuousClock.Instant] = [:]
@@ -198,7 +199,7 @@ final class MediaService: @unchecked Sendable {
                     "video_packets": "\(out.sent.videoPackets)", "bytes": "\(out.sent.audioBytes + out.sent.videoBytes)"])
             }
             self.videoReceivers[key] = nil
-            for source in self.videoReceivers.keys { self.videoReceivers[source]?.removeAll { $0 == key } }
+            for source in self.videoReceivers.keys { self.videoReceivers[source]?.removeAll { $0.receiver == key } }
             self.knownVideoSSRC[key] = nil
             self.lastKeyframeRequest[key] = nil
             if let room = self.roomOfSession.removeValue(forKey: key) {
@@ -258,31 +259,90 @@ final class MediaService: @unchecked Sendable {
         room.queue.async { room.setMuted(muted, video: video, session: session) }
     }
 
-    /// From a room's queue: each receiver's video source from now on; keyframes are asked of the new sources.
-    func applyVideoPlan(_ routes: [ObjectIdentifier: (source: ObjectIdentifier, ssrc: UInt32, payloadTypes: [UInt8: UInt8])],
-                        members: Set<ObjectIdentifier>, keyframesFrom sources: Set<ObjectIdentifier>) {
+    /// One switched video stream the room decided: which source feeds which output of which receiver.
+    struct VideoRoute: Sendable, Equatable {
+        var receiver: ObjectIdentifier
+        /// The bridge's CLUE encoding it goes out on; nil for the receiver's default video section.
+        var encoding: String?
+        var source: ObjectIdentifier
+        var ssrc: UInt32
+        var payloadTypes: [UInt8: UInt8]
+        /// What the CaptID extension names (RFC 8849): the bridge capture the receiver configured.
+        var captureID: String?
+    }
+
+    /// From a room's queue: every video output of the room's members from now on (outputs not named get nothing);
+    /// keyframes are asked of the sources that gained a receiver.
+    func applyVideoPlan(_ routes: [VideoRoute], members: Set<ObjectIdentifier>,
+                        keyframesFrom sources: Set<ObjectIdentifier>) {
         ioQueue.async { [self] in
-            // Members with no source now (alone, or everyone else muted) get nothing until there is one.
-            for receiver in members where routes[receiver] == nil {
-                guard let out = outbound[receiver], let previous = out.videoSource?.session else { continue }
-                videoReceivers[previous]?.removeAll { $0 == receiver }
-                out.video?.select(source: nil)
-                out.videoSource = nil
+            for source in videoReceivers.keys { videoReceivers[source]?.removeAll { members.contains($0.receiver) } }
+            struct Output: Hashable {
+                var receiver: ObjectIdentifier
+                var encoding: String?
             }
-            for (receiver, route) in routes {
+            var routed = Set<Output>()
+            for route in routes {
+                guard let out = outbound[route.receiver] else { continue }
+                let map = RTPPayloadTypeMap(route.payloadTypes)
+                if let encoding = route.encoding {
+                    guard let output = out.clueOutputs[encoding] else { continue }
+                    output.rewriter.select(source: route.ssrc, payloadTypes: map)
+                    output.source = (route.source, route.ssrc)
+                    output.captureID = route.captureID ?? "-"
+                } else {
+                    out.video?.select(source: route.ssrc, payloadTypes: map)
+                    out.videoSource = (route.source, route.ssrc)
+                }
+                routed.insert(Output(receiver: route.receiver, encoding: route.encoding))
+                videoReceivers[route.source, default: []].append((route.receiver, route.encoding))
+            }
+            // Outputs no route names stop (alone in the room, everyone else muted, nothing configured).
+            for receiver in members {
                 guard let out = outbound[receiver] else { continue }
-                if let previous = out.videoSource?.session, previous != route.source {
-                    videoReceivers[previous]?.removeAll { $0 == receiver }
+                if !routed.contains(Output(receiver: receiver, encoding: nil)), out.videoSource != nil {
+                    out.video?.select(source: nil)
+                    out.videoSource = nil
                 }
-                if videoReceivers[route.source]?.contains(receiver) != true {
-                    videoReceivers[route.source, default: []].append(receiver)
+                for (label, output) in out.clueOutputs
+                where !routed.contains(Output(receiver: receiver, encoding: label)) && output.source != nil {
+                    output.rewriter.select(source: nil)
+                    output.source = nil
                 }
-                out.video?.select(source: route.ssrc, payloadTypes: RTPPayloadTypeMap(route.payloadTypes))
-                out.videoSource = (route.source, route.ssrc)
             }
             for source in sources { requestKeyframe(from: source, now: .now) }
         }
     }
+
+    /// Signaling negotiated new media for a call (the bridge's CLUE encodings): the session's outputs follow.
+    func update(call id: DialogID, negotiated: NegotiatedSession) {
+        guard let session = sessions.withLock({ $0[id] }) else { return }
+        let legs = MediaLegs(negotiated)
+        logger.debug("media legs updated", metadata: [
+            "call": "\(id.callID)", "audio": "\(legs.audio.map { "\($0.localSSRC)/\($0.bridgeSends)" } ?? "none")",
+            "video": "\(legs.video.map { "\($0.localSSRC)/\($0.bridgeSends)" } ?? "none")",
+            "clue": "\(legs.clueVideo.keys.sorted())"])
+        session.queue.async { session.legsChanged(legs) }
+        let key = ObjectIdentifier(session)
+        ioQueue.async {
+            self.outbound[key]?.legs = legs
+            self.outbound[key]?.setCLUEVideo(legs.clueVideo)
+        }
+        // Its advertisement now names these encodings; others' advertisements do not change.
+        changeConference(session.room, except: nil) { conference in
+            conference.setBridgeEncodings(
+                video: legs.clueVideo.keys.sorted().map { BridgeEncoding(id: $0, maxBandwidth: 2_000_000) },
+                audio: [BridgeEncoding(id: RoomAdvertisement.audioEncoding, maxBandwidth: 128_000)],
+                for: id.callID)
+        }
+        if let room = rooms.withLock({ $0[session.room] }) { room.queue.async { room.legsChanged(session, legs) } }
+    }
+
+    /// Called on a session's queue when its CLUE channel became ACTIVE (signaling then offers the encodings).
+    var onCLUEActive: (@Sendable (DialogID) -> Void)?
+
+    /// A snapshot of a room's conference, for the room's routing.
+    func conference(ofRoom room: String) -> Conference? { conferences.withLock { $0[room] } }
 
     /// From a room's queue: this cycle's mixed audio, one frame per receiver.
     func sendAudio(_ frames: [ObjectIdentifier: EncodedAudioFrame]) {
@@ -317,23 +377,34 @@ final class MediaService: @unchecked Sendable {
         case .rtp(let header, let length, let video):
             let packet = UnsafeRawBufferPointer(rebasing: datagram[0..<length])
             if video {
-                if knownVideoSSRC[key] != header.ssrc {
+                // Told to the room once it is known to the room's queue (a packet can beat the join).
+                if knownVideoSSRC[key] != header.ssrc, let room = roomOfSession[key] {
                     knownVideoSSRC[key] = header.ssrc
-                    if let room = roomOfSession[key] { room.queue.async { room.videoSeen(from: key, ssrc: header.ssrc) } }
+                    room.queue.async { room.videoSeen(from: key, ssrc: header.ssrc) }
                 }
-                guard let receivers = videoReceivers[key], let socket else { return }
-                for receiver in receivers {
-                    guard let out = outbound[receiver], length <= out.scratch.count else { continue }
+                guard let targets = videoReceivers[key], let socket else { return }
+                for target in targets {
+                    guard let out = outbound[target.receiver], length <= out.scratch.count else { continue }
                     out.scratch.copyMemory(from: packet)
-                    guard let sendLength = out.forwardVideo(length: length, header: header,
-                                                            sourceExtensions: dropSourceExtensions, now: now) else {
-                        if out.video?.waitingForKeyframe == true { requestKeyframe(from: key, now: now) }
+                    let sendLength: Int?
+                    let waiting: Bool
+                    if let encoding = target.encoding, let output = out.clueOutputs[encoding] {
+                        sendLength = out.forwardVideo(on: output, length: length, header: header,
+                                                      sourceExtensions: dropSourceExtensions, now: now)
+                        waiting = output.rewriter.waitingForKeyframe
+                    } else {
+                        sendLength = out.forwardVideo(length: length, header: header,
+                                                      sourceExtensions: dropSourceExtensions, now: now)
+                        waiting = out.video?.waitingForKeyframe == true
+                    }
+                    guard let sendLength else {
+                        if waiting { requestKeyframe(from: key, now: now) }
                         continue
                     }
                     socket.enqueue(UnsafeRawBufferPointer(rebasing: out.scratch[0..<sendLength]), to: out.remote)
                 }
             } else if let room = roomOfSession[key] {
-                let level = session.legs.audio?.audioLevelExtensionID.flatMap {
+                let level = outbound[key]?.legs.audio?.audioLevelExtensionID.flatMap {
                     AudioLevel(packet: packet, header: header, id: $0)?.level
                 }
                 let payload = Array(UnsafeRawBufferPointer(rebasing: packet[header.payloadRange]))
@@ -346,7 +417,10 @@ final class MediaService: @unchecked Sendable {
             while let packet = try? iterator.next() {
                 switch packet {
                 case .pictureLossIndication, .fullIntraRequest:
-                    if let source = outbound[key]?.videoSource?.session { requestKeyframe(from: source, now: now) }
+                    // Any of its outputs may have lost a picture: ask every source it watches.
+                    guard let out = outbound[key] else { break }
+                    let sources = [out.videoSource?.session].compactMap { $0 } + out.clueOutputs.values.compactMap { $0.source?.session }
+                    for source in Set(sources) { requestKeyframe(from: source, now: now) }
                 default:
                     break
                 }
@@ -393,6 +467,7 @@ final class MediaService: @unchecked Sendable {
 
     func participantConfigured(_ session: MediaSession, _ configure: [CaptureEncoding]) {
         conferences.withLock { table in table[session.room]?.setConfigure(configure, of: session.id.callID) }
+        if let room = rooms.withLock({ $0[session.room] }) { room.queue.async { room.replan() } }
     }
 
     /// Applies a change to a room's conference and advertises the room again to everyone else in it (the next

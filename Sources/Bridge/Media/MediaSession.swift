@@ -48,8 +48,9 @@ final class MediaSession: @unchecked Sendable {
     private var sender: SRTPSender?
     private let clockRates: [UInt8: UInt32]
     private let videoPayloadTypes: Set<UInt8>
-    /// The audio and video this participant exchanges with the room (its sections that are not CLUE-controlled).
-    let legs: MediaLegs
+    /// The audio and video this participant exchanges with the room (its sections that are not CLUE-controlled,
+    /// and the bridge's CLUE encodings once negotiated). On the session queue.
+    private(set) var legs: MediaLegs
     /// When the call was admitted: the start of the join time (INVITE answered to first media).
     let admittedAt = ContinuousClock.now
     private var timer: DispatchSourceTimer?
@@ -288,6 +289,7 @@ final class MediaSession: @unchecked Sendable {
                 service.countClue(type: type, code: code, direction: "out")
             case .negotiated(let version):
                 logger.info("CLUE session active", metadata: ["version": "\(version)"])
+                service.onCLUEActive?(id)
             case .refused(let type, let code, let reason):
                 logger.notice("CLUE message refused", metadata: [
                     "type": "\(type)", "code": "\(code.map(String.init) ?? "none")", "reason": "\(reason)"])
@@ -321,6 +323,10 @@ final class MediaSession: @unchecked Sendable {
             }
         }
         if let remote, !datagrams.isEmpty { service.send(datagrams, to: remote) }
+    }
+
+    func legsChanged(_ legs: MediaLegs) {
+        self.legs = legs
     }
 
     /// The room changed: advertise it again to this participant.

@@ -24,6 +24,9 @@ struct MediaLegs: Sendable {
 
     var audio: Leg?
     var video: Leg?
+    /// The bridge's sendonly CLUE-controlled video sections, by encoding ID (their `a=label`, RFC 8848 section
+    /// 4.4.1): each carries whatever capture the participant configured on that encoding.
+    var clueVideo: [String: Leg] = [:]
 
     init(_ negotiated: NegotiatedSession) {
         func leg(_ kind: MediaKind) -> Leg? {
@@ -45,6 +48,22 @@ struct MediaLegs: Sendable {
         }
         audio = leg(.audio)
         video = leg(.video)
+        // Sections the bridge offered as its CLUE encodings carry its label; an answerer that left them out of
+        // its CLUE group (RFC 8848 says it should not) still gets them, as the label is what a configure names.
+        for media in negotiated.accepted where media.kind == .video && media.localLabel != nil
+            && (media.direction == .sendonly || media.direction == .sendrecv) {
+            guard let label = media.localLabel, let ssrc = media.localSSRC,
+                  let preferred = media.codecs.first else { continue }
+            var codecs: [UInt8: MediaCodec] = [:]
+            for codec in media.codecs { codecs[codec.payloadType] = codec.codec }
+            clueVideo[label] = Leg(mid: media.mid, localSSRC: ssrc, codecs: codecs,
+                                   sendPayloadType: preferred.payloadType, sendCodec: preferred.codec,
+                                   midExtensionID: media.extensionID(uri: ExtensionMap.midURI)
+                                       .map { UInt8(clamping: $0) },
+                                   captureIDExtensionID: media.extensionID(uri: ExtensionMap.captureIDURI)
+                                       .map { UInt8(clamping: $0) },
+                                   audioLevelExtensionID: nil, bridgeSends: true, bridgeReceives: false)
+        }
     }
 
     /// The mixer's codec for what this participant sends and for what it is sent.

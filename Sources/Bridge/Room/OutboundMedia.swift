@@ -10,9 +10,28 @@ import RTP
 final class OutboundMedia: @unchecked Sendable {
     static let scratchBytes = 1500 + 256
 
+    /// One switched video stream to this receiver: on its default video section, or on one of the bridge's CLUE
+    /// encodings (then `captureID` is the bridge capture the receiver configured on it).
+    final class VideoOutput {
+        let leg: MediaLegs.Leg
+        var rewriter: RTPRewriter
+        var source: (session: ObjectIdentifier, ssrc: UInt32)?
+        var captureID: String
+
+        init(leg: MediaLegs.Leg, captureID: String) {
+            self.leg = leg
+            self.captureID = captureID
+            rewriter = RTPRewriter(outputSSRC: leg.localSSRC, clockRate: 90_000, waitsForKeyframe: true,
+                                   initialSequence: .random(in: 0...UInt16.max),
+                                   initialTimestamp: .random(in: 0...UInt32.max))
+        }
+    }
+
     let sender: SRTPSender
     var remote: SocketAddress
-    let legs: MediaLegs
+    var legs: MediaLegs
+    /// CLUE encoding outputs by encoding ID.
+    var clueOutputs: [String: VideoOutput] = [:]
     private(set) var audioSequence = UInt16.random(in: 0...UInt16.max)
     private(set) var audioTimestamp = UInt32.random(in: 0...UInt32.max)
     var video: RTPRewriter?
@@ -65,12 +84,35 @@ final class OutboundMedia: @unchecked Sendable {
         return protected
     }
 
+    /// The CLUE encodings negotiated by the latest offer/answer; outputs of encodings that went away stop.
+    func setCLUEVideo(_ legs: [String: MediaLegs.Leg]) {
+        for label in clueOutputs.keys where legs[label] == nil { clueOutputs[label] = nil }
+        for (label, leg) in legs where clueOutputs[label] == nil {
+            clueOutputs[label] = VideoOutput(leg: leg, captureID: "-")
+        }
+    }
+
+    /// The same for one CLUE encoding output.
+    func forwardVideo(on output: VideoOutput, length: Int, header: RTPHeader,
+                      sourceExtensions mapping: RTPHeaderExtensionIDMap, now: ContinuousClock.Instant) -> Int? {
+        var rewriter = output.rewriter
+        defer { output.rewriter = rewriter }
+        return forward(leg: output.leg, rewriter: &rewriter, captureID: output.captureID, length: length,
+                       header: header, mapping: mapping, now: now)
+    }
+
     /// Rewrites the source's video packet (already copied into `scratch[0..<length]`) for this receiver and
     /// protects it; returns the length to send, or nil when the packet is not for this receiver now.
     func forwardVideo(length: Int, header: RTPHeader, sourceExtensions mapping: RTPHeaderExtensionIDMap,
                       now: ContinuousClock.Instant) -> Int? {
         guard var rewriter = video, let leg = legs.video else { return nil }
         defer { video = rewriter }
+        return forward(leg: leg, rewriter: &rewriter, captureID: videoCaptureID, length: length, header: header,
+                       mapping: mapping, now: now)
+    }
+
+    private func forward(leg: MediaLegs.Leg, rewriter: inout RTPRewriter, captureID: String, length: Int,
+                         header: RTPHeader, mapping: RTPHeaderExtensionIDMap, now: ContinuousClock.Instant) -> Int? {
         if rewriter.waitingForKeyframe {
             let payload = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(scratch)[header.payloadRange])
             let keyframe = leg.codecs[header.payloadType] == .h264 || leg.sendCodec == .h264
@@ -83,7 +125,7 @@ final class OutboundMedia: @unchecked Sendable {
         var newLength = length
         // The receiver's own numbering: its mid on the extension it negotiated, the capture on CaptID.
         if let id = leg.captureIDExtensionID {
-            newLength = (try? RTPHeaderExtensions.setCaptureID(videoCaptureID, id: id, in: scratch, length: newLength,
+            newLength = (try? RTPHeaderExtensions.setCaptureID(captureID, id: id, in: scratch, length: newLength,
                                                                mapping: mapping)) ?? newLength
         } else {
             newLength = (try? RTPHeaderExtensions.rewrite(scratch, length: newLength, mapping: mapping)) ?? newLength

@@ -9,7 +9,7 @@ import Media
 final class RoomMedia: @unchecked Sendable {
     struct Member {
         let session: MediaSession
-        let legs: MediaLegs
+        var legs: MediaLegs
         let name: String
         var videoSSRC: UInt32?
     }
@@ -23,7 +23,9 @@ final class RoomMedia: @unchecked Sendable {
     private var members: [ObjectIdentifier: Member] = [:]
     /// Join order: who is shown before anyone has spoken.
     private var joined: [ObjectIdentifier] = []
-    private var videoPlan: [ObjectIdentifier: ObjectIdentifier] = [:]
+    private var videoPlan: [MediaService.VideoRoute] = []
+    /// Video SSRCs seen before their session's join reached this queue.
+    private var earlyVideoSSRC: [ObjectIdentifier: UInt32] = [:]
     /// Participants the operator muted: never shown to anyone.
     private var videoMuted: Set<ObjectIdentifier> = []
     private var timer: DispatchSourceTimer?
@@ -42,7 +44,8 @@ final class RoomMedia: @unchecked Sendable {
 
     func join(_ session: MediaSession, legs: MediaLegs) {
         let key = ObjectIdentifier(session)
-        members[key] = Member(session: session, legs: legs, name: session.id.callID)
+        members[key] = Member(session: session, legs: legs, name: session.id.callID,
+                              videoSSRC: earlyVideoSSRC.removeValue(forKey: key))
         joined.append(key)
         if let codecs = legs.audioCodecs {
             do {
@@ -58,6 +61,7 @@ final class RoomMedia: @unchecked Sendable {
 
     func leave(_ session: MediaSession) {
         let key = ObjectIdentifier(session)
+        earlyVideoSSRC[key] = nil
         guard members.removeValue(forKey: key) != nil else { return }
         joined.removeAll { $0 == key }
         videoMuted.remove(key)
@@ -80,6 +84,13 @@ final class RoomMedia: @unchecked Sendable {
         }
     }
 
+    func legsChanged(_ session: MediaSession, _ legs: MediaLegs) {
+        let key = ObjectIdentifier(session)
+        guard members[key] != nil else { return }
+        members[key]?.legs = legs
+        replan()
+    }
+
     // MARK: Input from the I/O queue
 
     func receiveAudio(from key: ObjectIdentifier, sequenceNumber: UInt16, payload: [UInt8], level: UInt8?) {
@@ -88,9 +99,13 @@ final class RoomMedia: @unchecked Sendable {
         if let level, tracker.record(level: level, from: member.name, at: .now) { replan() }
     }
 
-    /// The source's video SSRC, learned from its first video packet.
+    /// The source's video SSRC, learned from its first video packet (kept if it arrives before the join).
     func videoSeen(from key: ObjectIdentifier, ssrc: UInt32) {
-        guard var member = members[key], member.videoSSRC != ssrc else { return }
+        guard var member = members[key] else {
+            earlyVideoSSRC[key] = ssrc
+            return
+        }
+        guard member.videoSSRC != ssrc else { return }
         member.videoSSRC = ssrc
         members[key] = member
         replan()
@@ -116,41 +131,65 @@ final class RoomMedia: @unchecked Sendable {
 
     // MARK: The video plan
 
-    /// Each receiver gets the video of the highest-ranked other participant that sends video: the speaker order
-    /// first, then join order.
-    private func replan() {
+    /// Each receiver's default video section gets the highest-ranked other participant that sends video (the
+    /// speaker order first, then join order): the SoundLevel:0 capture. Its CLUE encodings carry what its configure
+    /// chose, as the conference's routing plan resolves it for the current speaker order.
+    func replan() {
         let byName = Dictionary(uniqueKeysWithValues: members.map { ($0.value.name, $0.key) })
         let ranked = tracker.order.compactMap { byName[$0] } + joined.filter { key in
             !tracker.order.contains(members[key]?.name ?? "")
         }
-        var plan: [ObjectIdentifier: ObjectIdentifier] = [:]
-        for (receiver, member) in members where member.legs.video?.bridgeSends == true {
-            if let source = ranked.first(where: {
+        var routes: [MediaService.VideoRoute] = []
+        for (receiver, member) in members.sorted(by: { $0.value.name < $1.value.name })
+        where member.legs.video?.bridgeSends == true {
+            guard let source = ranked.first(where: {
                 $0 != receiver && members[$0]?.videoSSRC != nil && !videoMuted.contains($0)
-            }) {
-                plan[receiver] = source
+            }), let route = route(to: receiver, leg: member.legs.video, from: source, encoding: nil, captureID: nil)
+            else { continue }
+            routes.append(route)
+        }
+        if let conference = service.conference(ofRoom: id) {
+            let order = ranked.compactMap { members[$0]?.name }
+            for planned in conference.routingPlan(speakerOrder: order, roundRobinTurn: 0).routes {
+                guard let receiver = byName[planned.receiver],
+                      let leg = members[receiver]?.legs.clueVideo[planned.encodingID],
+                      case .capture(let capture) = planned.source, let source = byName[capture.participant],
+                      source != receiver, !videoMuted.contains(source),
+                      let route = route(to: receiver, leg: leg, from: source, encoding: planned.encodingID,
+                                        captureID: planned.bridgeCaptureID) else { continue }
+                routes.append(route)
             }
         }
-        guard plan != videoPlan else { return }
-        let switched = plan.filter { videoPlan[$0.key] != $0.value }
-        videoPlan = plan
-        var routes: [ObjectIdentifier: (source: ObjectIdentifier, ssrc: UInt32, payloadTypes: [UInt8: UInt8])] = [:]
-        for (receiver, source) in plan {
-            guard let sourceMember = members[source], let ssrc = sourceMember.videoSSRC,
-                  let receiverLeg = members[receiver]?.legs.video, let sourceLeg = sourceMember.legs.video else {
-                continue
-            }
-            // The source's payload types to the receiver's, codec by codec.
-            var map: [UInt8: UInt8] = [:]
-            for (payloadType, codec) in sourceLeg.codecs {
-                if let target = receiverLeg.codecs.first(where: { $0.value == codec })?.key { map[payloadType] = target }
-            }
-            routes[receiver] = (source, ssrc, map)
+        guard routes != videoPlan else { return }
+        struct Feed: Hashable {
+            var receiver: ObjectIdentifier
+            var encoding: String?
+            var source: ObjectIdentifier
         }
+        let previous = Set(videoPlan.map { Feed(receiver: $0.receiver, encoding: $0.encoding, source: $0.source) })
+        let switched = routes.filter {
+            !previous.contains(Feed(receiver: $0.receiver, encoding: $0.encoding, source: $0.source))
+        }
+        videoPlan = routes
         if !switched.isEmpty {
             logger.debug("video switched", metadata: [
-                "room": "\(id)", "speaker": "\(tracker.speaker ?? "none")", "receivers": "\(switched.count)"])
+                "room": "\(id)", "speaker": "\(tracker.speaker ?? "none")", "outputs": "\(switched.count)"])
         }
-        service.applyVideoPlan(routes, members: Set(members.keys), keyframesFrom: Set(switched.values))
+        service.applyVideoPlan(routes, members: Set(members.keys), keyframesFrom: Set(switched.map(\.source)))
+    }
+
+    /// A route from a source's video to one output of a receiver, with the source's payload types mapped to the
+    /// receiver's, codec by codec; nil when the source has not sent video yet or no codec is common.
+    private func route(to receiver: ObjectIdentifier, leg: MediaLegs.Leg?, from source: ObjectIdentifier,
+                       encoding: String?, captureID: String?) -> MediaService.VideoRoute? {
+        guard let leg, let sourceMember = members[source], let ssrc = sourceMember.videoSSRC,
+              let sourceLeg = sourceMember.legs.video else { return nil }
+        var map: [UInt8: UInt8] = [:]
+        for (payloadType, codec) in sourceLeg.codecs {
+            if let target = leg.codecs.first(where: { $0.value == codec })?.key { map[payloadType] = target }
+        }
+        guard !map.isEmpty else { return nil }
+        return MediaService.VideoRoute(receiver: receiver, encoding: encoding, source: source, ssrc: ssrc,
+                                       payloadTypes: map, captureID: captureID)
     }
 }

@@ -569,12 +569,18 @@ class ReceiveAnalysis:
     def rtp_report(self, extmaps: dict[str, dict[int, str]]) -> dict:
         base = self.base()
         report: dict = {}
+        by_mid: dict = {}
         for transceiver in self.pc.getTransceivers():
             tap = transceiver.receiver.__dict__.get("_clue_tap")
             kind = transceiver.kind
-            if tap is None or kind in report:
+            if tap is None:
+                continue
+            # Every receiving section, by mid (the bridge's CLUE encodings arrive on sections of their own).
+            by_mid[str(transceiver.mid)] = dict(kind=kind, **tap.report(base, extmaps.get(kind, {})))
+            if kind in report:
                 continue
             report[kind] = tap.report(base, extmaps.get(kind, {}))
+        report["by_mid"] = by_mid
         unrouted: dict[str, int] = {}
         seen = set()
         for transceiver in self.pc.getTransceivers():
