@@ -291,8 +291,11 @@ final class MediaSession: @unchecked Sendable {
                 logger.info("CLUE session active", metadata: ["version": "\(version)"])
                 service.onCLUEActive?(id)
             case .refused(let type, let code, let reason):
+                // The reason may quote the peer's document (descriptions, xCard text): only at debug level, which
+                // the operator turns on deliberately (PUT /v1/log/levels).
                 logger.notice("CLUE message refused", metadata: [
-                    "type": "\(type)", "code": "\(code.map(String.init) ?? "none")", "reason": "\(reason)"])
+                    "type": "\(type)", "code": "\(code.map(String.init) ?? "none")"])
+                logger.debug("CLUE message refused: why", metadata: ["type": "\(type)", "reason": "\(reason)"])
             case .ignored(let type, let reason):
                 logger.debug("CLUE message ignored", metadata: ["type": "\(type)", "reason": "\(reason)"])
             case .terminated(let reason):
