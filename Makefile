@@ -68,6 +68,8 @@ bench: deps
 	$(SWIFT) run -c release session-bench
 	Benchmarks/sip-load/run.sh
 	Benchmarks/clue-join/run.sh
+	$(SWIFT) run -c release forward-bench
+	$(SWIFT) run -c release mixer-bench
 
 clean:
 	rm -rf .build .venv

@@ -114,6 +114,10 @@ let package = Package(
                           dependencies: ["ICE", "SecureTransport", "MediaSecurity", "DataChannel", "CLUEProtocol",
                                          "CLUEModel"],
                           path: "Benchmarks/session-memory"),
+        // The media plane's forwarding against a C relay built by the benchmark (relay.c, loadgen.c: gcc).
+        .executableTarget(name: "forward-bench", dependencies: ["Bridge", "MediaSecurity", "SecureTransport"],
+                          path: "Benchmarks/forward-bench", exclude: ["relay.c", "loadgen.c", "README.md"]),
+        .executableTarget(name: "mixer-bench", dependencies: ["Media"], path: "Benchmarks/mixer-bench"),
     ],
     swiftLanguageModes: [.v6]
 )
