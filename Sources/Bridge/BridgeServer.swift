@@ -35,6 +35,9 @@ public final class BridgeServer: @unchecked Sendable {
 
     /// Binds every listener; throws (nothing left bound) when one cannot be bound.
     public func start() throws {
+        // Signals are caught from the first moment: one that arrives while listeners are still being bound is kept
+        // and acted on once the bridge is up (a signal lost in between would leave a bridge nobody can stop).
+        installSignalHandlers()
         let identity = try BridgeIdentity.load(configuration: configuration, logger: logger)
         signaling = try SignalingService(configuration: configuration, identity: identity, queue: signalingQueue,
                                          logger: sipLogger)
@@ -80,8 +83,17 @@ public final class BridgeServer: @unchecked Sendable {
             }
         }
         try startAdmin()
-        installSignalHandlers()
+        signalingQueue.sync {
+            isUp = true
+            for number in pendingSignals { handle(signal: number) }
+            pendingSignals = []
+        }
+        logger.info("ready")
     }
+
+    /// Set on the signaling queue once every listener is up.
+    private var isUp = false
+    private var pendingSignals: [Int32] = []
 
     private var admin: AdminServer?
     private var adminService: AdminService!
@@ -208,25 +220,34 @@ public final class BridgeServer: @unchecked Sendable {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: signalingQueue)
             source.setEventHandler { [unowned self] in
-                if number == SIGTERM {
-                    terminateSignals += 1
-                    if terminateSignals > 1 || stopping {
-                        logger.warning("second stop signal: exiting now")
-                        exit(1)
-                    }
-                    logger.info("SIGTERM received: draining")
-                    _ = drain(reason: "SIGTERM")
-                } else {
-                    if stopping {
-                        logger.warning("second stop signal: exiting now")
-                        exit(1)
-                    }
-                    logger.info("SIGINT received: hanging up and stopping")
-                    stop()
+                guard isUp else {
+                    pendingSignals.append(number)
+                    return
                 }
+                handle(signal: number)
             }
             source.resume()
             signalSources.append(source)
+        }
+    }
+
+    /// On the signaling queue.
+    private func handle(signal number: Int32) {
+        if number == SIGTERM {
+            terminateSignals += 1
+            if terminateSignals > 1 || stopping {
+                logger.warning("second stop signal: exiting now")
+                exit(1)
+            }
+            logger.info("SIGTERM received: draining")
+            _ = drain(reason: "SIGTERM")
+        } else {
+            if stopping {
+                logger.warning("second stop signal: exiting now")
+                exit(1)
+            }
+            logger.info("SIGINT received: hanging up and stopping")
+            stop()
         }
     }
 }

@@ -68,7 +68,8 @@ final class BridgeProcess: @unchecked Sendable {
         process.standardOutput = FileHandle.nullDevice
         if let environment { process.environment = environment }
         try process.run()
-        try waitForLog(containing: "listening tls://", timeout: 20)
+        // "ready" comes after every listener, the admin API and the signal handlers.
+        try waitForLog(containing: "info bridge: ready", timeout: 20)
     }
 
     deinit {
