@@ -210,14 +210,15 @@ public struct RTPRewriter: Sendable {
 }
 
 extension UnsafeMutableRawBufferPointer {
+    /// Network byte order writes for headers built in place (the bridge's packetizer uses them too).
     @inline(__always)
-    func storeBigEndian(_ value: UInt16, at offset: Int) {
+    public func storeBigEndian(_ value: UInt16, at offset: Int) {
         self[offset] = UInt8(value >> 8)
         self[offset + 1] = UInt8(value & 0xFF)
     }
 
     @inline(__always)
-    func storeBigEndian(_ value: UInt32, at offset: Int) {
+    public func storeBigEndian(_ value: UInt32, at offset: Int) {
         self[offset] = UInt8(value >> 24)
         self[offset + 1] = UInt8(value >> 16 & 0xFF)
         self[offset + 2] = UInt8(value >> 8 & 0xFF)

@@ -29,9 +29,8 @@ import Testing
 
     static func bytes(_ message: ClueMessage) throws -> [UInt8] { Array(try message.xml().utf8) }
 
-    /// options -> optionsResponse 200 and the room's advertisement; a configure naming an unknown capture gets the
-    /// configureResponse code for its family, and a valid one then gets 200.
-    @Test func negotiatesAdvertisesAndAnswersConfigures() throws {
+    /// The endpoint opens the channel and sends options; returns both ends and what the bridge answered.
+    func negotiate() throws -> (ParticipantStateMachine, ClueChannel, [ClueMessage]) {
         var peer = endpoint()
         var channel = bridge()
         _ = channel.opened(now: start)
@@ -40,6 +39,13 @@ import Testing
             if case .send(let message) = action { message } else { nil }
         }.first)
         let answer = try Self.messages(channel.receive(try Self.bytes(options), now: start))
+        return (peer, channel, answer)
+    }
+
+    /// options -> optionsResponse 200 and the room's advertisement; a configure naming an unknown capture gets the
+    /// configureResponse code for its family, and a valid one then gets 200.
+    @Test func negotiatesAdvertisesAndAnswersConfigures() throws {
+        var (peer, channel, answer) = try negotiate()
         #expect(answer.map(\.elementName) == ["optionsResponse", "advertisement"])
         guard case .advertisement(let advertisement) = answer[1] else { return }
         #expect(advertisement.advertisement.mediaCaptures.map(\.captureID) == ["VC0", "AC0"])
@@ -75,14 +81,7 @@ import Testing
     /// Unreadable documents: a configure that is not XML is answered 301 on the provider's stream when its
     /// sequence number can be read; garbage without one is dropped, never crashes, never answered out of stream.
     @Test func unreadableMessagesGetBadSyntax() throws {
-        var peer = endpoint()
-        var channel = bridge()
-        _ = channel.opened(now: start)
-        _ = peer.startChannel()
-        let options = try #require(peer.channelEstablished(now: start).compactMap { action -> ClueMessage? in
-            if case .send(let message) = action { message } else { nil }
-        }.first)
-        let answer = try Self.messages(channel.receive(try Self.bytes(options), now: start))
+        var (_, channel, answer) = try negotiate()
         guard case .advertisement(let advertisement) = answer.last else { return }
         let broken = Array("""
             <configure xmlns="urn:ietf:params:xml:ns:clue-protocol" protocol="CLUE" v="1.0">\

@@ -64,9 +64,9 @@ final class OutboundMedia: @unchecked Sendable {
         var length = RTPHeader.fixedLength
         scratch[0] = 0x80
         scratch[1] = audio.sendPayloadType & 0x7F
-        scratch.storeBigEndian16(audioSequence, at: 2)
-        scratch.storeBigEndian32(audioTimestamp, at: 4)
-        scratch.storeBigEndian32(audio.localSSRC, at: 8)
+        scratch.storeBigEndian(audioSequence, at: 2)
+        scratch.storeBigEndian(audioTimestamp, at: 4)
+        scratch.storeBigEndian(audio.localSSRC, at: 8)
         payload.withUnsafeBytes { bytes in
             (scratch.baseAddress! + length).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
         }
@@ -141,21 +141,5 @@ final class OutboundMedia: @unchecked Sendable {
         sent.videoPackets += 1
         sent.videoBytes += protected
         return protected
-    }
-}
-
-extension UnsafeMutableRawBufferPointer {
-    @inline(__always)
-    func storeBigEndian16(_ value: UInt16, at offset: Int) {
-        self[offset] = UInt8(value >> 8)
-        self[offset + 1] = UInt8(value & 0xFF)
-    }
-
-    @inline(__always)
-    func storeBigEndian32(_ value: UInt32, at offset: Int) {
-        self[offset] = UInt8(value >> 24)
-        self[offset + 1] = UInt8(value >> 16 & 0xFF)
-        self[offset + 2] = UInt8(value >> 8 & 0xFF)
-        self[offset + 3] = UInt8(value & 0xFF)
     }
 }
