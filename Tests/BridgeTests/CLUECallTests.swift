@@ -135,6 +135,12 @@ extension LiveBridgeTests {
         #expect(packets > 50 && packets <= sent + 5, "received \(packets) of \(sent): \(line)")
         #expect(line.contains("unprotect_failures=0"), "\(line)")
         #expect(!bridge.log.contains("Fatal error") && !bridge.log.contains("runtime failure"))
+        // The bridge's RTCP receiver reports reached aiortc (RFC 3550 6.4.2): no loss on loopback, and LSR/DLSR
+        // good enough for aiortc to compute a round trip under a second.
+        let remote = try #require(peer["media.rtp.audio.remote_inbound"] as? [String: Any], "\(peer.json)")
+        #expect(remote["packets_lost"] as? Int == 0, "\(remote)")
+        let roundTrip = remote["round_trip_time"] as? Double ?? -1
+        #expect(roundTrip >= 0 && roundTrip < 1, "\(remote)")
         // The process metrics moved: packets in, CLUE messages by type, a join time.
         let metrics = try bridge.api("GET", "/metrics", token: nil).1
         let audioIn = metrics.split(separator: "\n").first {

@@ -25,6 +25,8 @@ final class InboundMedia: @unchecked Sendable {
     private let clockRates: [UInt8: UInt32]
     private let epoch = ContinuousClock.now
     private(set) var streams: [UInt32: ReceptionStatistics] = [:]
+    /// Per SSRC, what the last receiver report covered and the peer's last sender report (for LSR/DLSR).
+    private var intervals: [UInt32: ReceptionReportInterval] = [:]
     private(set) var counters = Counters()
 
     init(receiver: SRTPReceiver, clockRates: [UInt8: UInt32], videoPayloadTypes: Set<UInt8>) {
@@ -92,6 +94,20 @@ final class InboundMedia: @unchecked Sendable {
             unreported.audioBytes += wireLength
         }
         return .rtp(header: header, length: length, video: video)
+    }
+
+    /// The peer's sender report for one of its streams (RFC 3550 section 6.4.1): kept for the next report block.
+    func senderReportReceived(_ report: RTCPSenderReport, now: ContinuousClock.Instant) {
+        guard streams[report.ssrc] != nil else { return }
+        intervals[report.ssrc, default: ReceptionReportInterval()].senderReportReceived(report, now: now)
+    }
+
+    /// One report block per stream received (at most 31, RFC 3550 section 6.4.2), each covering the time since
+    /// the previous report.
+    func reportBlocks(now: ContinuousClock.Instant) -> [RTCPReportBlock] {
+        streams.values.sorted { $0.ssrc < $1.ssrc }.prefix(31).map { statistics in
+            intervals[statistics.ssrc, default: ReceptionReportInterval()].reportBlock(for: statistics, now: now)
+        }
     }
 
     private func count(_ error: SRTPError) {

@@ -57,7 +57,7 @@ final class MediaService: @unchecked Sendable {
     private var lastKeyframeRequest: [ObjectIdentifier: ContinuousClock.Instant] = [:]
     /// Receivers get only the extensions the bridge sets (mid, CaptID): the sources' own are dropped.
     private let dropSourceExtensions = RTPHeaderExtensionIDMap()
-    private let feedbackBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256, alignment: 8)
+    private let feedbackBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1500, alignment: 8)
     /// What each room's participants said, for the advertisements (any queue, under the lock).
     private let conferences = LockedBox<[String: Conference]>([:])
     /// Rooms with media, by room id (any queue, under the lock).
@@ -416,6 +416,8 @@ final class MediaService: @unchecked Sendable {
             var iterator = RTCPCompoundIterator(UnsafeRawBufferPointer(rebasing: datagram[0..<length]))
             while let packet = try? iterator.next() {
                 switch packet {
+                case .senderReport(let report):
+                    inbound[key]?.senderReportReceived(report, now: now)
                 case .pictureLossIndication, .fullIntraRequest:
                     // Any of its outputs may have lost a picture: ask every source it watches.
                     guard let out = outbound[key] else { break }
@@ -567,6 +569,27 @@ final class MediaService: @unchecked Sendable {
 
     private func reportMetrics() {
         for media in inbound.values { report(media) }
+        sendReceiverReports(now: .now)
+    }
+
+    /// Once a second, each session gets a receiver report on what the bridge received from it (RFC 3550 section
+    /// 6.4.2: loss, jitter, and LSR/DLSR for its round-trip estimate), with the SDES CNAME a compound packet needs.
+    private func sendReceiverReports(now: ContinuousClock.Instant) {
+        guard let socket else { return }
+        for (key, media) in inbound {
+            guard let out = outbound[key] else { continue }
+            let blocks = media.reportBlocks(now: now)
+            guard !blocks.isEmpty else { continue }
+            let reporter = out.legs.audio?.localSSRC ?? out.legs.video?.localSSRC ?? 1
+            let report = RTCPReceiverReport(ssrc: reporter, reportBlocks: blocks)
+            let description = RTCPSourceDescription(source: reporter, canonicalName: "clue-mcu")
+            // Each serialize returns where it stopped writing: the compound packet is RR then SDES.
+            guard let reportEnd = try? report.serialize(into: feedbackBuffer),
+                  let end = try? description.serialize(into: feedbackBuffer, at: reportEnd),
+                  let protected = try? out.sender.protectRTCP(feedbackBuffer, length: end) else { continue }
+            socket.enqueue(UnsafeRawBufferPointer(rebasing: feedbackBuffer[0..<protected]), to: out.remote)
+        }
+        socket.flush()
     }
 
     /// On the I/O queue: moves one session's unreported packet counts into the metrics.

@@ -358,4 +358,9 @@ async def rtp_counters(pc) -> dict:
         elif stats.type == "inbound-rtp":
             entry = counters.setdefault(kind, {})
             entry["packets_received"] = entry.get("packets_received", 0) + stats.packetsReceived
+        elif stats.type == "remote-inbound-rtp":
+            # What the bridge's RTCP receiver reports said about what this peer sent (RFC 3550 section 6.4.2).
+            entry = counters.setdefault(kind, {})
+            entry["remote_inbound"] = {"packets_lost": stats.packetsLost, "fraction_lost": stats.fractionLost,
+                                       "round_trip_time": stats.roundTripTime}
     return counters
