@@ -74,6 +74,12 @@ extension LiveBridgeTests {
             #expect(frames[site.colour] == nil, "\(site.user) was shown its own video: \(frames)")
             #expect(Double(others) >= 0.9 * Double(total), "\(site.user) got \(frames)")
             #expect((peer["received.captid_values"] as? [String])?.contains("VC0") == true, "\(context)")
+            // RTCP sender reports: the bridge's own on the mixed audio, and each video source's translated into the
+            // receiver's output stream (SSRC, timeline, counts), as aiortc reads them.
+            let audioReports = (peer["media.rtp.audio.remote_outbound"] as? [[String: Any]]) ?? []
+            #expect(audioReports.contains { ($0["packets_sent"] as? Int ?? 0) > 50 }, "\(peer["media.rtp"] ?? "")")
+            let videoReports = (peer["media.rtp.video.remote_outbound"] as? [[String: Any]]) ?? []
+            #expect(videoReports.contains { ($0["packets_sent"] as? Int ?? 0) > 20 }, "\(peer["media.rtp"] ?? "")")
             // RFC 8848: the bridge re-INVITEd to add its CLUE encodings (sendonly, labelled); the site configured a
             // capture on one of them and receives it there, with CaptID naming that capture (RFC 8849).
             #expect((peer["sdp.reinvites"] as? [[String: Any]])?.first?["status"] as? Int == 200, "\(context)")

@@ -358,6 +358,20 @@ final class MediaService: @unchecked Sendable {
         }
     }
 
+    /// On the I/O queue: a source's sender report, translated into each of its receivers' output streams (their
+    /// SSRC, RTP timeline and counts; the source's wall clock), so receivers can keep lip sync across switches.
+    private func forwardSenderReport(_ report: RTCPSenderReport, from source: ObjectIdentifier) {
+        guard let socket, let targets = videoReceivers[source] else { return }
+        for target in targets {
+            guard let out = outbound[target.receiver] else { continue }
+            let rewriter = target.encoding.flatMap { out.clueOutputs[$0]?.rewriter } ?? out.video
+            guard let translated = rewriter?.translate(report),
+                  let end = try? translated.serialize(into: feedbackBuffer),
+                  let protected = try? out.sender.protectRTCP(feedbackBuffer, length: end) else { continue }
+            socket.enqueue(UnsafeRawBufferPointer(rebasing: feedbackBuffer[0..<protected]), to: out.remote)
+        }
+    }
+
     /// On the I/O queue: a PLI (RFC 4585 section 6.3.1) to a source, at most every 300 ms per source.
     private func requestKeyframe(from source: ObjectIdentifier, now: ContinuousClock.Instant) {
         guard let out = outbound[source], let ssrc = knownVideoSSRC[source], let socket else { return }
@@ -418,6 +432,7 @@ final class MediaService: @unchecked Sendable {
                 switch packet {
                 case .senderReport(let report):
                     inbound[key]?.senderReportReceived(report, now: now)
+                    forwardSenderReport(report, from: key)
                 case .pictureLossIndication, .fullIntraRequest:
                     // Any of its outputs may have lost a picture: ask every source it watches.
                     guard let out = outbound[key] else { break }
@@ -572,6 +587,15 @@ final class MediaService: @unchecked Sendable {
         sendReceiverReports(now: .now)
     }
 
+    /// The wall clock as a 64-bit NTP timestamp (RFC 3550 section 4: seconds since 1900, fraction in 1/2^32).
+    static func ntpNow() -> UInt64 {
+        var time = timespec()
+        clock_gettime(CLOCK_REALTIME, &time)
+        let seconds = UInt64(time.tv_sec) + 2_208_988_800
+        let fraction = (UInt64(time.tv_nsec) << 32) / 1_000_000_000
+        return seconds << 32 | fraction
+    }
+
     /// Once a second, each session gets a receiver report on what the bridge received from it (RFC 3550 section
     /// 6.4.2: loss, jitter, and LSR/DLSR for its round-trip estimate), with the SDES CNAME a compound packet needs.
     private func sendReceiverReports(now: ContinuousClock.Instant) {
@@ -581,10 +605,18 @@ final class MediaService: @unchecked Sendable {
             let blocks = media.reportBlocks(now: now)
             guard !blocks.isEmpty else { continue }
             let reporter = out.legs.audio?.localSSRC ?? out.legs.video?.localSSRC ?? 1
-            let report = RTCPReceiverReport(ssrc: reporter, reportBlocks: blocks)
+            // A sender report when the bridge sends this leg mixed audio (it then also carries the report blocks),
+            // a receiver report otherwise; then the SDES CNAME a compound packet needs.
+            let first: RTCPPacket
+            if var sender = out.audioSenderReport(now: now, wallClock: Self.ntpNow()) {
+                sender.reportBlocks = blocks
+                first = .senderReport(sender)
+            } else {
+                first = .receiverReport(RTCPReceiverReport(ssrc: reporter, reportBlocks: blocks))
+            }
             let description = RTCPSourceDescription(source: reporter, canonicalName: "clue-mcu")
-            // Each serialize returns where it stopped writing: the compound packet is RR then SDES.
-            guard let reportEnd = try? report.serialize(into: feedbackBuffer),
+            // Each serialize returns where it stopped writing: the compound packet is SR/RR then SDES.
+            guard let reportEnd = try? first.serialize(into: feedbackBuffer),
                   let end = try? description.serialize(into: feedbackBuffer, at: reportEnd),
                   let protected = try? out.sender.protectRTCP(feedbackBuffer, length: end) else { continue }
             socket.enqueue(UnsafeRawBufferPointer(rebasing: feedbackBuffer[0..<protected]), to: out.remote)

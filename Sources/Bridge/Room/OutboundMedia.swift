@@ -34,13 +34,15 @@ final class OutboundMedia: @unchecked Sendable {
     var clueOutputs: [String: VideoOutput] = [:]
     private(set) var audioSequence = UInt16.random(in: 0...UInt16.max)
     private(set) var audioTimestamp = UInt32.random(in: 0...UInt32.max)
+    /// When the last mixed audio packet went out, for the bridge's own sender report on it.
+    private(set) var audioSentAt: ContinuousClock.Instant?
     var video: RTPRewriter?
     /// The session whose video this receiver gets now, and that source's SSRC.
     var videoSource: (session: ObjectIdentifier, ssrc: UInt32)?
     /// The capture the CaptID extension names on the switched video (RFC 8849), when negotiated.
     var videoCaptureID = "VC0"
     let scratch: UnsafeMutableRawBufferPointer
-    var sent = (audioPackets: 0, audioBytes: 0, videoPackets: 0, videoBytes: 0)
+    var sent = (audioPackets: 0, audioBytes: 0, audioPayloadBytes: 0, videoPackets: 0, videoBytes: 0)
 
     init(sender: SRTPSender, remote: SocketAddress, legs: MediaLegs) {
         self.sender = sender
@@ -81,7 +83,23 @@ final class OutboundMedia: @unchecked Sendable {
         guard let protected = try? sender.protectRTP(scratch, length: length) else { return nil }
         sent.audioPackets += 1
         sent.audioBytes += protected
+        sent.audioPayloadBytes += payload.count
+        audioSentAt = .now
         return protected
+    }
+
+    /// The bridge's sender report on the mixed audio it sends this receiver (RFC 3550 section 6.4.1): the wall clock
+    /// now, and the RTP time the stream has reached by now at 48 kHz (or the codec's clock).
+    func audioSenderReport(now: ContinuousClock.Instant, wallClock: UInt64) -> RTCPSenderReport? {
+        guard let audio = legs.audio, audio.bridgeSends, let last = audioSentAt else { return nil }
+        let rate = Int64(audio.sendCodec.clockRate ?? 48_000)
+        let elapsed = now - last
+        let ticks = elapsed.components.seconds * rate + elapsed.components.attoseconds / 1_000_000_000 * rate
+            / 1_000_000_000
+        return RTCPSenderReport(ssrc: audio.localSSRC, ntpTimestamp: wallClock,
+                                rtpTimestamp: audioTimestamp &+ UInt32(truncatingIfNeeded: ticks),
+                                packetCount: UInt32(truncatingIfNeeded: sent.audioPackets),
+                                octetCount: UInt32(truncatingIfNeeded: sent.audioPayloadBytes))
     }
 
     /// The CLUE encodings negotiated by the latest offer/answer; outputs of encodings that went away stop.

@@ -358,6 +358,11 @@ async def rtp_counters(pc) -> dict:
         elif stats.type == "inbound-rtp":
             entry = counters.setdefault(kind, {})
             entry["packets_received"] = entry.get("packets_received", 0) + stats.packetsReceived
+        elif stats.type == "remote-outbound-rtp":
+            # What the bridge's RTCP sender reports said about what it sends this peer.
+            entry = counters.setdefault(kind, {})
+            entry.setdefault("remote_outbound", []).append({"packets_sent": stats.packetsSent,
+                                                            "bytes_sent": stats.bytesSent})
         elif stats.type == "remote-inbound-rtp":
             # What the bridge's RTCP receiver reports said about what this peer sent (RFC 3550 section 6.4.2).
             entry = counters.setdefault(kind, {})
