@@ -146,5 +146,41 @@ extension LiveBridgeTests {
             })
         }
     }
+
+    /// A heterogeneous room (RFC 8845 section 12.3.3 in small): two CLUE sites and a plain SIP endpoint without
+    /// CLUE. The plain one hears and sees the others on its ordinary sections; the CLUE sites hear it, can be
+    /// switched to it, and are advertised it as a site of its own.
+    @Test func plainSIPEndpointJoinsTheConference() throws {
+        let bridge = try Self.bridge()
+        var sites = Self.sites
+        sites[2].extra = ["--no-clue"]
+        let peers = try Self.run(sites, on: bridge, duration: 8)
+        let plain = peers[2]
+        let context = "\(plain.json)\nbridge:\n\(bridge.log.suffix(3000))"
+        #expect(plain["sip.final_status"] as? Int == 200, "\(context)")
+        #expect(plain["transport.data_channel_opened"] as? Bool != true)
+        #expect(plain.receivedCLUE.isEmpty)
+        let heard = (plain["received.audio.per_second"] as? [[String: Any]] ?? []).filter {
+            (2...4).contains($0["t_s"] as? Int ?? -1)
+        }.map { Set(($0["present_hz"] as? [Double] ?? []).map(Int.init)) }
+        #expect(heard.filter { $0.isSuperset(of: [440, 660]) && !$0.contains(880) }.count >= 2, "\(heard)")
+        var frames: [String: Int] = [:]
+        for second in plain["received.video.per_second"] as? [[String: Any]] ?? [] {
+            for (colour, count) in second["frame_colours"] as? [String: Int] ?? [:] { frames[colour, default: 0] += count }
+        }
+        #expect(frames["blue"] == nil && (frames["red"] ?? 0) + (frames["green"] ?? 0) > 60, "\(frames)")
+        for (site, peer) in zip(sites.prefix(2), peers) {
+            let middle = (peer["received.audio.per_second"] as? [[String: Any]] ?? []).filter {
+                (2...4).contains($0["t_s"] as? Int ?? -1)
+            }
+            let withPlain = middle.filter { ($0["present_hz"] as? [Double] ?? []).contains(880) }
+            #expect(withPlain.count >= 2, "\(site.user) does not hear the plain endpoint: \(middle)")
+            // Some advertisement names two other sites (S<n>...), one of them the plain endpoint's.
+            let advertised = peer.receivedCLUE.filter { $0["type"] as? String == "advertisement" }.map { message in
+                Set(((message["captures"] as? [String]) ?? []).filter { $0.hasPrefix("S") }.map { $0.prefix(2) })
+            }
+            #expect(advertised.contains { $0.count >= 2 }, "\(site.user) was advertised \(advertised)")
+        }
+    }
 }
 }

@@ -133,6 +133,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=5.0, metavar="SECONDS",
                         help="how long the call stays up after the 200 before our BYE (a BYE from the bridge "
                              "ends it earlier)")
+    parser.add_argument("--no-clue", action="store_true",
+                        help="a plain SIP endpoint: no CLUE group, no data channel, only its audio and video")
     parser.add_argument("--exit-on-clue-complete", action="store_true",
                         help="end the call as soon as the CLUE exchange is complete (still bounded by --duration)")
     parser.add_argument("--tamper-fingerprint", action="store_true",
@@ -197,8 +199,8 @@ class Endpoint:
         self.analysis = None if args.no_receive_analysis else analysis.ReceiveAnalysis(
             self.pc, args.probe_tones, args.analysis_window, args.presence_floor_db, args.presence_range_db,
             base=lambda: self.base, name=name)
-        self.channel = self.pc.createDataChannel("CLUE", negotiated=True, id=args.stream_id, ordered=True,
-                                                 protocol="CLUE")
+        self.channel = None if getattr(args, "no_clue", False) else self.pc.createDataChannel(
+            "CLUE", negotiated=True, id=args.stream_id, ordered=True, protocol="CLUE")
         self.base: float | None = None  # the 200 (or the answer, in the self-test)
         self.invite_sent_at: float | None = None
         self.ice_states: list[dict] = []
@@ -228,6 +230,9 @@ class Endpoint:
             self.connection_states.append({"state": state, "ms_after_200": ms(self.base)})
             if state == "connected" and self.connected_at is None:
                 self.connected_at = time.monotonic()
+
+        if self.channel is None:
+            return
 
         @self.channel.on("open")
         def on_open():
@@ -275,8 +280,11 @@ class Endpoint:
         self.true_fingerprints = sorted({line[len("a=fingerprint:"):].strip()
                                          for line in self.pc.localDescription.sdp.splitlines()
                                          if line.startswith("a=fingerprint:")})
-        offer = media.munge_offer(self.pc.localDescription.sdp, self.args.stream_id,
-                                  tamper_fingerprint=self.args.tamper_fingerprint)
+        if getattr(self.args, "no_clue", False):
+            offer = media.plain_offer(self.pc.localDescription.sdp)
+        else:
+            offer = media.munge_offer(self.pc.localDescription.sdp, self.args.stream_id,
+                                      tamper_fingerprint=self.args.tamper_fingerprint)
         if not self.args.no_captid_extmap:
             offer, self.captid_extmap_id = media.add_extmap(offer, analysis.CAPTID_URI)
         self.learn_extmaps(offer)
@@ -390,7 +398,8 @@ async def run_sip(args, result: dict) -> None:
                 raise ValueError("offerless re-INVITE not supported by this peer")
             await endpoint.pc.setRemoteDescription(RTCSessionDescription(request.body, "offer"))
             await endpoint.pc.setLocalDescription(await endpoint.pc.createAnswer())
-            answer = media.munge_offer(endpoint.pc.localDescription.sdp, args.stream_id)
+            answer = (media.plain_offer(endpoint.pc.localDescription.sdp) if args.no_clue
+                      else media.munge_offer(endpoint.pc.localDescription.sdp, args.stream_id))
             if not args.no_captid_extmap:
                 answer = media.echo_extmap(answer, request.body, analysis.CAPTID_URI)
             endpoint.learn_extmaps(request.body)

@@ -218,6 +218,13 @@ def _mid(section: list[str]) -> str | None:
     return None
 
 
+def plain_offer(sdp: str) -> str:
+    """aiortc's offer as a plain SIP endpoint sends it: no CLUE; only the o= line's 0.0.0.0 becomes 127.0.0.1."""
+    session, sections = media_sections(sdp)
+    session = [re.sub(r"^(o=\S+ \S+ \S+ IN IP4 )0\.0\.0\.0$", r"\g<1>127.0.0.1", line) for line in session]
+    return join_sdp(session, sections)
+
+
 def munge_offer(sdp: str, stream_id: int, clue_label: str | None = "CLUE", tamper_fingerprint: bool = False,
                 clue_media: bool = False, encoding_labels: dict[str, str] | None = None) -> str:
     """aiortc's offer made a CLUE offer (RFC 8848 section 4, RFC 8850 section 3.3):
