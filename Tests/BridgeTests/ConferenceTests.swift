@@ -74,6 +74,9 @@ extension LiveBridgeTests {
             #expect(frames[site.colour] == nil, "\(site.user) was shown its own video: \(frames)")
             #expect(Double(others) >= 0.9 * Double(total), "\(site.user) got \(frames)")
             #expect((peer["received.captid_values"] as? [String])?.contains("VC0") == true, "\(context)")
+            // The bridge as Media Consumer configured the captures the room needs of this site, and it accepted.
+            let answered = (peer["clue.configure_responses_sent"] as? [Int]) ?? []
+            #expect(answered.contains(200) && answered.allSatisfy { $0 == 200 || $0 == 404 }, "\(site.user): \(answered)")
             // RTCP sender reports: the bridge's own on the mixed audio, and each video source's translated into the
             // receiver's output stream (SSRC, timeline, counts), as aiortc reads them.
             let audioReports = (peer["media.rtp.audio.remote_outbound"] as? [[String: Any]]) ?? []

@@ -41,6 +41,11 @@ struct ClueChannel {
     private let advertisement: () -> Advertisement
     /// Checks a configure against the advertisement it names; nil when acceptable, else the error to answer with.
     private let checkConfigure: ([CaptureEncoding], Advertisement) -> ClueProtocolError?
+    /// Which of the participant's captures the room needs, given its advertisement (the bridge as Media Consumer,
+    /// RFC 8845 section 12.1.3); nil or empty when none.
+    private let captureNeeds: (Advertisement) -> [CaptureEncoding]?
+    /// What the bridge last configured of the participant (sent, maybe not yet answered).
+    private(set) var configuredOfPeer: [CaptureEncoding]?
 
     /// `advertisement` gives the room as this participant should see it at the moment it is called.
     init(role: ParticipantStateMachine.ChannelRole, clueID: String?, limits: XMLReaderLimits,
@@ -48,7 +53,8 @@ struct ClueChannel {
          checkConfigure: @escaping ([CaptureEncoding], Advertisement) -> ClueProtocolError? = { encodings, advertised in
              advertised.issues(configuring: encodings).first { $0.severity == .error }
                  .map(ClueChannel.protocolError(for:))
-         }) {
+         },
+         captureNeeds: @escaping (Advertisement) -> [CaptureEncoding]? = { _ in nil }) {
         var generator = SystemRandomNumberGenerator()
         machine = ParticipantStateMachine(configuration: .init(
             channelRole: role,
@@ -58,6 +64,22 @@ struct ClueChannel {
         self.limits = limits
         self.advertisement = advertisement
         self.checkConfigure = checkConfigure
+        self.captureNeeds = captureNeeds
+    }
+
+    /// The room's needs may have changed (someone joined, left or configured): configure the participant's
+    /// captures again when they differ from what was last configured. Only from CONF or ESTABLISHED; otherwise the
+    /// next acknowledged advertisement brings it up to date.
+    mutating func reconfigure(now: ContinuousClock.Instant) -> Output {
+        var output = Output()
+        guard let advertisement = peerAdvertisement, let state = machine.consumer?.state,
+              state == .conf || state == .established else { return output }
+        let needs = captureNeeds(advertisement) ?? []
+        guard needs != (configuredOfPeer ?? []) else { return output }
+        configuredOfPeer = needs
+        carry(out: (try? machine.sendConfigure(captureEncodings: needs.isEmpty ? nil : needs)) ?? [],
+              into: &output, now: now)
+        return output
     }
 
     /// The SCTP association is up and the CLUE stream usable: the initiator sends `options`.
@@ -158,6 +180,13 @@ struct ClueChannel {
                 peerAdvertisement = message.advertisement
                 output.acknowledgedAdvertisement = message.advertisement
                 carry(out: (try? machine.sendAck()) ?? [], into: &output, now: now)
+                // Then configure what the room needs of it (a separate configure, from CONF).
+                configuredOfPeer = nil
+                let needs = captureNeeds(message.advertisement) ?? []
+                if !needs.isEmpty {
+                    configuredOfPeer = needs
+                    carry(out: (try? machine.sendConfigure(captureEncodings: needs)) ?? [], into: &output, now: now)
+                }
             }
         case .configureReceived(let configure):
             guard let advertised = sentAdvertisements[configure.advertisementSequenceNumber] else {

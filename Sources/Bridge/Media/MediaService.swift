@@ -468,6 +468,16 @@ final class MediaService: @unchecked Sendable {
         return nil
     }
 
+    /// Which of a participant's captures the room needs (the conference's configure of it, RFC 8845 12.1.3), as if
+    /// `advertisement` were acknowledged.
+    func captureNeeds(of id: DialogID, inRoom room: String, advertising advertisement: Advertisement)
+        -> [CaptureEncoding]? {
+        var conference = conferences.withLock { $0[room] } ?? Conference()
+        if conference.participant(id.callID) == nil { conference.join(Self.participant(id)) }
+        conference.acknowledge(advertisement, from: id.callID)
+        return conference.configure(of: id.callID)
+    }
+
     /// What the bridge can send a participant today: one switched video and one mixed audio stream.
     static func participant(_ id: DialogID) -> Participant {
         Participant(id: id.callID, displayName: "",
@@ -484,6 +494,8 @@ final class MediaService: @unchecked Sendable {
 
     func participantConfigured(_ session: MediaSession, _ configure: [CaptureEncoding]) {
         conferences.withLock { table in table[session.room]?.setConfigure(configure, of: session.id.callID) }
+        let others = sessions.withLock { table in table.values.filter { $0.room == session.room && $0 !== session } }
+        for other in others { other.queue.async { other.reconfigure() } }
         if let room = rooms.withLock({ $0[session.room] }) { room.queue.async { room.replan() } }
     }
 
@@ -506,6 +518,8 @@ final class MediaService: @unchecked Sendable {
                 table[room].map { $0.advertisement(for: id) } != before.map { $0.advertisement(for: id) }
             }
             if changedFor { session.queue.async { session.readvertise() } }
+            // What the room needs of it may have changed too (a consumer joined, left or configured).
+            session.queue.async { session.reconfigure() }
         }
     }
 

@@ -217,6 +217,9 @@ final class MediaSession: @unchecked Sendable {
                                    },
                                    checkConfigure: { [service, room, id] encodings, advertised in
                                        service.check(encodings, from: id, inRoom: room, against: advertised)
+                                   },
+                                   captureNeeds: { [service, room, id] advertisement in
+                                       service.captureNeeds(of: id, inRoom: room, advertising: advertisement)
                                    })
                 handle(association.start(), now: now)
             } catch {
@@ -330,6 +333,16 @@ final class MediaSession: @unchecked Sendable {
 
     func legsChanged(_ legs: MediaLegs) {
         self.legs = legs
+    }
+
+    /// The room's needs of this participant may have changed: configure its captures again if so.
+    func reconfigure() {
+        guard !ended, var channel = clue else { return }
+        let now = ContinuousClock.now
+        let output = channel.reconfigure(now: now)
+        clue = channel
+        deliver(output, now: now)
+        armTimer()
     }
 
     /// The room changed: advertise it again to this participant.
