@@ -49,7 +49,7 @@ final class SignalingService: @unchecked Sendable {
     private var knownAddresses: [SIPAddress: SocketAddress] = [:]
     private var connections: [SIPConnectionID: (connection: StreamConnection, framer: SIPStreamFramer)] = [:]
     private var nextConnection: UInt64 = 1
-    private var timer: DispatchSourceTimer?
+    private lazy var timer = DeadlineTimer(queue: queue, leeway: .milliseconds(2)) { [unowned self] in self.fire() }
     /// The bridge's offers in flight (re-INVITEs adding its CLUE encodings), by call, with the encodings offered.
     private var pendingOffers: [DialogID: (offer: PendingOffer, encodings: [LocalEncoding], sequence: UInt32)] = [:]
     /// Calls whose CLUE encodings are already negotiated (or being offered), so they are offered once.
@@ -197,8 +197,7 @@ final class SignalingService: @unchecked Sendable {
     }
 
     func closeConnections() {
-        timer?.cancel()
-        timer = nil
+        timer.cancel()
         for entry in connections.values { entry.connection.close(reason: "bridge stopping") }
     }
 
@@ -341,23 +340,7 @@ final class SignalingService: @unchecked Sendable {
     }
 
     private func armTimer() {
-        var deadline = transactions.nextDeadline
-        if let next = dialogDeadlines.values.min() { deadline = [deadline, next].compactMap { $0 }.min() }
-        guard let deadline else {
-            timer?.cancel()
-            timer = nil
-            return
-        }
-        if timer == nil {
-            let source = DispatchSource.makeTimerSource(queue: queue)
-            source.setEventHandler { [unowned self] in self.fire() }
-            source.resume()
-            timer = source
-        }
-        let delay = max(Duration.zero, deadline - .now)
-        let (seconds, attoseconds) = delay.components
-        let nanos = Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
-        timer?.schedule(deadline: .now() + .nanoseconds(nanos), leeway: .milliseconds(2))
+        timer.arm(at: [transactions.nextDeadline, dialogDeadlines.values.min()].compactMap { $0 }.min())
     }
 
     private func fire() {

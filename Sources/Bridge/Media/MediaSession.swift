@@ -53,7 +53,7 @@ final class MediaSession: @unchecked Sendable {
     private(set) var legs: MediaLegs
     /// When the call was admitted: the start of the join time (INVITE answered to first media).
     let admittedAt = ContinuousClock.now
-    private var timer: DispatchSourceTimer?
+    private lazy var timer = DeadlineTimer(queue: queue, leeway: .milliseconds(5)) { [weak self] in self?.fire() }
     private var ended = false
     /// Called once, on the session queue, when the transport dies (consent lost, DTLS failure): the signaling side
     /// hangs up with BYE.
@@ -337,19 +337,19 @@ final class MediaSession: @unchecked Sendable {
 
     /// The room's needs of this participant may have changed: configure its captures again if so.
     func reconfigure() {
-        guard !ended, var channel = clue else { return }
-        let now = ContinuousClock.now
-        let output = channel.reconfigure(now: now)
-        clue = channel
-        deliver(output, now: now)
-        armTimer()
+        stepCLUE { channel, now in channel.reconfigure(now: now) }
     }
 
     /// The room changed: advertise it again to this participant.
     func readvertise() {
+        stepCLUE { channel, now in channel.readvertise(now: now) }
+    }
+
+    /// Runs one application step of the CLUE channel and carries out what it produced.
+    private func stepCLUE(_ step: (inout ClueChannel, ContinuousClock.Instant) -> ClueChannel.Output) {
         guard !ended, var channel = clue else { return }
         let now = ContinuousClock.now
-        let output = channel.readvertise(now: now)
+        let output = step(&channel, now)
         clue = channel
         deliver(output, now: now)
         armTimer()
@@ -360,21 +360,8 @@ final class MediaSession: @unchecked Sendable {
     private func armTimer() {
         guard !ended else { return }
         let now = ContinuousClock.now
-        let deadline = [ice.nextDeadline, dtlsStarted ? dtls.nextTimeout(now: now) : nil, clue?.deadline]
-            .compactMap { $0 }.min()
-        guard let deadline else {
-            timer?.cancel()
-            timer = nil
-            return
-        }
-        if timer == nil {
-            let source = DispatchSource.makeTimerSource(queue: queue)
-            source.setEventHandler { [weak self] in self?.fire() }
-            source.resume()
-            timer = source
-        }
-        let delay = max(.zero, deadline - now)
-        timer?.schedule(deadline: .now() + .nanoseconds(Int(delay / .nanoseconds(1))), leeway: .milliseconds(5))
+        timer.arm(at: [ice.nextDeadline, dtlsStarted ? dtls.nextTimeout(now: now) : nil, clue?.deadline]
+            .compactMap { $0 }.min(), now: now)
     }
 
     private func fire() {
@@ -410,8 +397,7 @@ final class MediaSession: @unchecked Sendable {
     func close() {
         guard !ended else { return }
         ended = true
-        timer?.cancel()
-        timer = nil
+        timer.cancel()
         if let sctp { sendSCTPPackets(sctp.close().packets, now: .now) }
         sctp = nil
         if dtlsStarted, dtlsState == "connected" {

@@ -113,19 +113,17 @@ final class OutboundMedia: @unchecked Sendable {
     /// The same for one CLUE encoding output.
     func forwardVideo(on output: VideoOutput, length: Int, header: RTPHeader,
                       sourceExtensions mapping: RTPHeaderExtensionIDMap, now: ContinuousClock.Instant) -> Int? {
-        var rewriter = output.rewriter
-        defer { output.rewriter = rewriter }
-        return forward(leg: output.leg, rewriter: &rewriter, captureID: output.captureID, length: length,
-                       header: header, mapping: mapping, now: now)
+        // In place: copying the rewriter in and out per packet showed in the forwarding profile.
+        forward(leg: output.leg, rewriter: &output.rewriter, captureID: output.captureID, length: length,
+                header: header, mapping: mapping, now: now)
     }
 
     /// Rewrites the source's video packet (already copied into `scratch[0..<length]`) for this receiver and
     /// protects it; returns the length to send, or nil when the packet is not for this receiver now.
     func forwardVideo(length: Int, header: RTPHeader, sourceExtensions mapping: RTPHeaderExtensionIDMap,
                       now: ContinuousClock.Instant) -> Int? {
-        guard var rewriter = video, let leg = legs.video else { return nil }
-        defer { video = rewriter }
-        return forward(leg: leg, rewriter: &rewriter, captureID: videoCaptureID, length: length, header: header,
+        guard video != nil, let leg = legs.video else { return nil }
+        return forward(leg: leg, rewriter: &video!, captureID: videoCaptureID, length: length, header: header,
                        mapping: mapping, now: now)
     }
 
