@@ -54,9 +54,10 @@ final class SignalingService: @unchecked Sendable {
     private var pendingOffers: [DialogID: (offer: PendingOffer, encodings: [LocalEncoding], sequence: UInt32)] = [:]
     /// Calls whose CLUE encodings are already negotiated (or being offered), so they are offered once.
     private var encodingsOffered: Set<DialogID> = []
-    /// How many sendonly CLUE-controlled video sections the bridge offers each CLUE participant: the switched
-    /// scene views up to two screens (RFC 8845 Table 8); each is one encoding of the bridge's advertisement.
-    static let clueVideoEncodings = 2
+    /// How many sendonly CLUE-controlled video sections the bridge offers each CLUE participant: enough for its
+    /// largest switched scene view, four screens (RFC 8845 Table 8); each is one encoding of the bridge's
+    /// advertisement. Sections nobody configures carry nothing.
+    static let clueVideoEncodings = 4
     /// Wrong room PINs per source address: more than 5 a minute and the source is refused for the rest of it.
     private var pinFailures = FailureThrottle(limit: 5, window: .seconds(60))
     /// The media plane; each admitted call gets a session there, closed when the call ends.
@@ -563,12 +564,19 @@ final class SignalingService: @unchecked Sendable {
                     do {
                         let offer = try SessionDescription(parsing: offerBytes)
                         let room = rooms[call.room] ?? Room(id: call.room, allowAnonymous: false, allowPlainRTP: false)
+                        // The bridge's CLUE encodings stay on the sections that carry them (RFC 8848 section 4.5.2.2);
+                        // the participant's new sendonly CLUE sections are received.
+                        let encodings = call.session.accepted.compactMap { media -> LocalEncoding? in
+                            guard let label = media.localLabel else { return nil }
+                            return LocalEncoding(label: label, kind: media.kind, ssrc: media.localSSRC)
+                        }
                         call.session = try OfferAnswer.answer(
                             to: offer, configuration: answerConfiguration(room: room, ice: call.ice), sessionID: 0,
-                            previous: call.session)
+                            previous: call.session, localEncodings: encodings)
                         response = SIPResponse(answering: request, statusCode: 200, toTag: nil)
                         response.headers.append(.contentType, MediaType.sdp.description)
                         response.body = Array(call.session.local.text.utf8)
+                        media?.update(call: id, negotiated: call.session)
                     } catch let error as OfferRejection {
                         response = rejection(request, toTag: nil, error.sipRejection)
                     } catch let error as SDPParseError {

@@ -132,8 +132,7 @@ public struct RTPRewriter: Sendable {
             mapped = true
         } else {
             let ahead = sequence &- highestSequence
-            if ahead == 0 { return .drop(.duplicate) }
-            if ahead < 0x8000 {
+            if ahead != 0 && ahead < 0x8000 {
                 forwarded = ahead >= 64 ? 1 : forwarded << UInt64(ahead) | 1
                 highestSequence = sequence
                 // Keep the switch point comparable (within half the sequence space) however long the source runs.
@@ -174,11 +173,17 @@ public struct RTPRewriter: Sendable {
     /// A receiver's NACK on this output stream as a NACK to the current source (RFC 4585 section 6.2.1), sent by
     /// `senderSSRC`: output sequence numbers become the source's, and those sent before the switch to this source
     /// (another source's packets) are left out. Nil when the NACK is for another stream or nothing remains.
-    public func translate(_ nack: RTCPGenericNACK, senderSSRC: UInt32) -> RTCPGenericNACK? {
+    ///
+    /// The packets named are forgotten as forwarded, so that the source's retransmission of each passes once.
+    public mutating func translate(_ nack: RTCPGenericNACK, senderSSRC: UInt32) -> RTCPGenericNACK? {
         guard mapped, let source = selectedSource, nack.mediaSSRC == outputSSRC else { return nil }
         let firstOutput = switchSequence
         let lost = nack.lostSequenceNumbers.filter { $0 &- firstOutput < 0x8000 }.map { $0 &- sequenceOffset }
         guard !lost.isEmpty else { return nil }
+        for sequence in lost {
+            let behind = highestSequence &- sequence
+            if behind < 64 { forwarded &= ~(UInt64(1) << UInt64(behind)) }
+        }
         return RTCPGenericNACK(senderSSRC: senderSSRC, mediaSSRC: source, lost: lost)
     }
 

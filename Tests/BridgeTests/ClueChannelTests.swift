@@ -78,6 +78,60 @@ import Testing
         #expect(channel.configured.map(\.captureID) == ["VC0"])
     }
 
+    /// The bridge as Media Consumer releases captures the room stopped needing only when they stay unneeded for
+    /// `ClueChannel.releaseDelay`: a need that comes back in time (a site between advertising and configuring)
+    /// sends nothing; one that does not is released with an empty configure.
+    @Test func releasesCapturesOnlyAfterTheDelay() throws {
+        final class Needs: @unchecked Sendable { var value: [CaptureEncoding] = [] }
+        let needs = Needs()
+        let camera = CaptureEncoding(id: "ce-VC0", captureID: "VC0", encodingID: RoomAdvertisement.videoEncoding)
+        needs.value = [camera]
+        var channel = ClueChannel(role: .receiver, clueID: nil, limits: .default,
+                                  advertisement: { RoomAdvertisement.make(otherParticipants: 2) },
+                                  captureNeeds: { _ in needs.value })
+        var peer = endpoint()
+        _ = channel.opened(now: start)
+        _ = peer.startChannel()
+        func sent(_ actions: [ClueAction]) -> [ClueMessage] {
+            actions.compactMap { if case .send(let message) = $0 { message } else { nil } }
+        }
+        func exchange(_ messages: [ClueMessage], at now: ContinuousClock.Instant) throws -> [ClueMessage] {
+            var back: [ClueMessage] = []
+            for message in messages {
+                back += try Self.messages(channel.receive(try Self.bytes(message), now: now))
+            }
+            return back
+        }
+        // Options, then the peer advertises its room; the bridge acks and configures VC0; the peer accepts.
+        for message in try exchange(sent(peer.channelEstablished(now: start)), at: start) { _ = peer.receive(message) }
+        let fromBridge = try exchange(sent(try peer.sendAdvertisement(RoomAdvertisement.make(otherParticipants: 2))),
+                                      at: start)
+        #expect(fromBridge.map(\.elementName).contains("configure"), "\(fromBridge.map(\.elementName))")
+        for message in fromBridge { _ = peer.receive(message) }
+        let response = sent(try peer.acceptConfigure())
+        let accepted = try channel.receive(try Self.bytes(try #require(response.first)), now: start)
+        #expect(accepted.peerAcceptedConfigure == [camera])
+
+        // Not needed for a second, then needed again: nothing is sent, then or at the release time.
+        needs.value = []
+        #expect(channel.reconfigure(now: start + .seconds(1)).messages.isEmpty)
+        #expect(channel.deadline == start + .seconds(1) + ClueChannel.releaseDelay)
+        needs.value = [camera]
+        #expect(channel.reconfigure(now: start + .milliseconds(1500)).messages.isEmpty)
+        #expect(channel.timerFired(now: start + .seconds(4)).messages.isEmpty)
+
+        // Not needed and staying so: released when the delay has passed, not before.
+        needs.value = []
+        #expect(channel.reconfigure(now: start + .seconds(5)).messages.isEmpty)
+        #expect(channel.timerFired(now: start + .seconds(6)).messages.isEmpty)
+        let released = try Self.messages(channel.timerFired(now: start + .seconds(7)))
+        guard case .configure(let configure) = released.first else {
+            Issue.record("no releasing configure: \(released)")
+            return
+        }
+        #expect(configure.captureEncodings == nil || configure.captureEncodings?.isEmpty == true)
+    }
+
     /// Unreadable documents: a configure that is not XML is answered 301 on the provider's stream when its
     /// sequence number can be read; garbage without one is dropped, never crashes, never answered out of stream.
     @Test func unreadableMessagesGetBadSyntax() throws {

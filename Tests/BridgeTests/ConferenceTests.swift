@@ -187,3 +187,80 @@ extension LiveBridgeTests {
     }
 }
 }
+
+extension LiveBridgeTests {
+/// RFC 8845 section 12.3.3 with independent endpoints: a three-camera room, a three-screen room, a two-screen room
+/// and a single-screen endpoint in one conference. The three-camera room sends each camera on its own CLUE encoding
+/// (as the bridge configures them); each screen of the others shows what its configure chose.
+@Suite struct MultiCameraConferenceTests {
+    /// Alice's room has three cameras (red, green, blue, left to right) and talks; bob (white, three screens), carol
+    /// (yellow, one screen) and dave (magenta, two screens) are quiet. Bob's three screens show alice's three cameras
+    /// in their order; carol's one screen alice's center camera; dave's two screens alice's center camera and one
+    /// of the quiet sites; alice's screens show the quiet sites and never her own cameras. CaptID names the
+    /// bridge's capture on each stream, and every CLUE message is schema-valid.
+    @Test func eachScreenShowsTheCameraItConfigured() throws {
+        let bridge = try BridgeProcess(extraYAML: "", usersYAML: "{ alice: secret, bob: secret, carol: secret, dave: secret }")
+        typealias Site = ConferenceMediaTests.Site
+        let sites = [
+            Site(user: "alice", tone: 440, colour: "green", extra: ["--cameras", "red,green,blue", "--screens", "3"]),
+            Site(user: "bob", tone: 660, colour: "white", extra: ["--screens", "3", "--tone-gain-db", "-70"]),
+            Site(user: "carol", tone: 880, colour: "yellow", extra: ["--screens", "1", "--tone-gain-db", "-70"]),
+            Site(user: "dave", tone: 1000, colour: "magenta", extra: ["--screens", "2", "--tone-gain-db", "-70"]),
+        ]
+        let peers = try ConferenceMediaTests.run(sites, on: bridge, duration: 9)
+        let byUser = Dictionary(uniqueKeysWithValues: zip(sites.map(\.user), peers))
+        let tail = "\nbridge:\n\(bridge.log.suffix(4000))"
+
+        // Each peer's configured view: scene view SVn's captures on distinct bridge encodings, accepted.
+        let views = ["alice": ["MCC3", "MCC4", "MCC5"], "bob": ["MCC3", "MCC4", "MCC5"], "carol": ["MCC0"],
+                     "dave": ["MCC1", "MCC2"]]
+        var encodingOf: [String: [String: String]] = [:]
+        for (user, peer) in byUser {
+            let choices = (peer["clue.configure_choices"] as? [[String]]) ?? []
+            #expect(choices.map { $0[0] } == views[user], "\(user) configured \(choices)\(tail)")
+            #expect(Set(choices.map { $0[1] }).count == choices.count, "\(user): \(choices)")
+            encodingOf[user] = Dictionary(uniqueKeysWithValues: choices.map { ($0[0], $0[1]) })
+            let received = (peer["clue.received"] as? [[String: Any]]) ?? []
+            #expect(!received.isEmpty && received.allSatisfy { $0["schema_valid"] as? Bool == true },
+                    "\(user): \(received)")
+        }
+
+        /// The colour a screen showed in most of seconds 3 to 6 (everyone is in the room then), or "none".
+        func screen(_ user: String, _ capture: String) -> [String] {
+            guard let peer = byUser[user], let label = encodingOf[user]?[capture],
+                  let mid = (peer["media.bridge_labels"] as? [String: String])?[label] else { return [] }
+            let seconds = (peer["received.video_by_mid.\(mid).per_second"] as? [[String: Any]]) ?? []
+            return seconds.filter { (3...6).contains($0["t_s"] as? Int ?? -1) }.compactMap { $0["majority"] as? String }
+        }
+        func shows(_ user: String, _ capture: String, _ colours: Set<String>) {
+            let seen = screen(user, capture)
+            #expect(seen.count >= 3 && seen.filter(colours.contains).count >= seen.count - 1,
+                    "\(user)'s \(capture) showed \(seen), expected \(colours)\(tail)")
+        }
+        shows("bob", "MCC3", ["red"])
+        shows("bob", "MCC4", ["green"])
+        shows("bob", "MCC5", ["blue"])
+        shows("carol", "MCC0", ["green"])
+        shows("dave", "MCC1", ["green"])
+        shows("dave", "MCC2", ["white", "yellow"])
+        for capture in ["MCC3", "MCC4"] { shows("alice", capture, ["white", "yellow", "magenta"]) }
+
+        // CaptID (RFC 8849) on each of bob's streams names the capture it carries.
+        if let bob = byUser["bob"], let labels = bob["media.bridge_labels"] as? [String: String] {
+            for capture in ["MCC3", "MCC4", "MCC5"] {
+                guard let label = encodingOf["bob"]?[capture], let mid = labels[label] else { continue }
+                let extensions = (bob["received.rtp.by_mid.\(mid).extensions"] as? [String: [String: Any]]) ?? [:]
+                let values = extensions.values.filter { ($0["uri"] as? String)?.hasSuffix("sdes:CaptId") == true }
+                    .flatMap { ($0["values"] as? [[String: Any]] ?? []).compactMap { $0["text"] as? String } }
+                #expect(values == [capture], "bob's \(label) carried CaptID \(values)")
+            }
+        }
+        // The bridge, as Media Consumer, configured each of alice's cameras on an encoding of its own.
+        let configured = ((byUser["alice"]?["media.configured"] as? [[String: Any]])?.last?["choices"] as? [[String]]) ?? []
+        let cameras = configured.filter { $0[0].hasPrefix("VC") }
+        #expect(Set(cameras.map { $0[0] }) == ["VC0", "VC1", "VC2"] && Set(cameras.map { $0[1] }).count == 3,
+                "alice was configured \(configured)\(tail)")
+        #expect(!bridge.log.contains("Fatal error"))
+    }
+}
+}

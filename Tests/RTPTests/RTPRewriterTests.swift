@@ -178,11 +178,38 @@ private func offer(_ bytes: [UInt8], to rewriter: inout RTPRewriter, at now: Con
     _ = offer(rtpPacket(sequence: 2, ssrc: 0xB), to: &rewriter, at: start)
     // Output: A's 1-5 as 100-104, B's 65534, 65535 as 105, 106 and B's 2 as 109 (B's 0 and 1, 107 and 108, lost).
     let nack = RTCPGenericNACK(senderSSRC: 0x5E, mediaSSRC: outputSSRC, lost: [103, 107])
-    let translated = try #require(rewriter.translate(nack, senderSSRC: 0xB1D6E))
+    let result = rewriter.translate(nack, senderSSRC: 0xB1D6E)
+    let translated = try #require(result)
     #expect(translated.mediaSSRC == 0xB && translated.senderSSRC == 0xB1D6E)
     #expect(translated.lostSequenceNumbers == [0])
-    #expect(rewriter.translate(RTCPGenericNACK(senderSSRC: 1, mediaSSRC: outputSSRC, lost: [104]), senderSSRC: 2) == nil)
-    #expect(rewriter.translate(RTCPGenericNACK(senderSSRC: 1, mediaSSRC: 0x999, lost: [107]), senderSSRC: 2) == nil)
+    let before = rewriter.translate(RTCPGenericNACK(senderSSRC: 1, mediaSSRC: outputSSRC, lost: [104]), senderSSRC: 2)
+    #expect(before == nil)
+    let other = rewriter.translate(RTCPGenericNACK(senderSSRC: 1, mediaSSRC: 0x999, lost: [107]), senderSSRC: 2)
+    #expect(other == nil)
     let pli = rewriter.translate(RTCPPictureLossIndication(senderSSRC: 0x5E, mediaSSRC: outputSSRC), senderSSRC: 7)
     #expect(pli == RTCPPictureLossIndication(senderSSRC: 7, mediaSSRC: 0xB))
+}
+
+/// A packet the receiver NACKed was forwarded already; the source's retransmission of it passes once, under the
+/// same output sequence number, and a second copy is a duplicate again.
+@Test func nackedPacketRetransmissionPassesOnce() throws {
+    var rewriter = RTPRewriter(outputSSRC: outputSSRC, clockRate: 90000, waitsForKeyframe: false,
+                               initialSequence: 500, initialTimestamp: 0)
+    rewriter.select(source: 0xA)
+    for sequence: UInt16 in 10...14 { _ = offer(rtpPacket(sequence: sequence, ssrc: 0xA), to: &rewriter, at: start) }
+    // Output 500...504. Before any NACK, a copy of 12 and of 14 (the newest) are duplicates.
+    #expect(offer(rtpPacket(sequence: 12, ssrc: 0xA), to: &rewriter, at: start).1 == nil)
+    #expect(offer(rtpPacket(sequence: 14, ssrc: 0xA), to: &rewriter, at: start).1 == nil)
+    let nack = RTCPGenericNACK(senderSSRC: 0x5E, mediaSSRC: outputSSRC, lost: [502, 504])
+    let result = rewriter.translate(nack, senderSSRC: 1)
+    let translated = try #require(result)
+    #expect(translated.lostSequenceNumbers == [12, 14])
+    for (source, output) in [(UInt16(12), UInt16(502)), (14, 504)] {
+        let (outcome, forwarded) = offer(rtpPacket(sequence: source, ssrc: 0xA), to: &rewriter, at: start)
+        #expect(forwarded?.sequence == output)
+        #expect(outcome == .forward(firstAfterSwitch: false))
+        #expect(offer(rtpPacket(sequence: source, ssrc: 0xA), to: &rewriter, at: start).1 == nil)
+    }
+    // The stream goes on where it was.
+    #expect(offer(rtpPacket(sequence: 15, ssrc: 0xA), to: &rewriter, at: start).1?.sequence == 505)
 }

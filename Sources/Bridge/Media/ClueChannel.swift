@@ -27,10 +27,21 @@ struct ClueChannel {
         var acknowledgedAdvertisement: Advertisement?
         /// The participant's configure of our captures was accepted.
         var acceptedConfigure: [CaptureEncoding]?
+        /// The participant accepted the bridge's configure of its captures: these now flow on these encodings.
+        var peerAcceptedConfigure: [CaptureEncoding]?
     }
 
     private(set) var machine: ParticipantStateMachine
-    private(set) var deadline: ContinuousClock.Instant?
+    /// The protocol machine's retransmission deadline.
+    private var machineDeadline: ContinuousClock.Instant?
+    /// When captures the room stopped needing are released, unless needed again by then.
+    private var releaseAt: ContinuousClock.Instant?
+    /// How long the bridge keeps configured captures that are no longer needed: a site joining (advertised, not yet
+    /// configured) or a speaker change must not stop and restart a camera the others are about to watch again.
+    static let releaseDelay: Duration = .seconds(2)
+
+    /// When `timerFired` wants to run next.
+    var deadline: ContinuousClock.Instant? { [machineDeadline, releaseAt].compactMap { $0 }.min() }
     /// The participant's latest acknowledged advertisement: what the conference may configure and show others.
     private(set) var peerAdvertisement: Advertisement?
     /// What we advertised last, by sequence number: a configure is checked against the one it names.
@@ -70,16 +81,31 @@ struct ClueChannel {
     /// The room's needs may have changed (someone joined, left or configured): configure the participant's
     /// captures again when they differ from what was last configured. Only from CONF or ESTABLISHED; otherwise the
     /// next acknowledged advertisement brings it up to date.
+    /// While a configure waits for its response the room's needs are checked again when it comes.
     mutating func reconfigure(now: ContinuousClock.Instant) -> Output {
         var output = Output()
+        reconfigure(into: &output, now: now)
+        return output
+    }
+
+    private mutating func reconfigure(into output: inout Output, now: ContinuousClock.Instant) {
         guard let advertisement = peerAdvertisement, let state = machine.consumer?.state,
-              state == .conf || state == .established else { return output }
+              state == .conf || state == .established else { return }
         let needs = captureNeeds(advertisement) ?? []
-        guard needs != (configuredOfPeer ?? []) else { return output }
+        guard needs != (configuredOfPeer ?? []) else {
+            releaseAt = nil
+            return
+        }
+        // Fewer captures than configured, none new: released only if still not needed after the delay.
+        let configuredCaptures = Set((configuredOfPeer ?? []).map(\.captureID))
+        if Set(needs.map(\.captureID)).isStrictSubset(of: configuredCaptures) {
+            if releaseAt == nil { releaseAt = now + Self.releaseDelay }
+            if let releaseAt, now < releaseAt { return }
+        }
+        releaseAt = nil
         configuredOfPeer = needs
         carry(out: (try? machine.sendConfigure(captureEncodings: needs.isEmpty ? nil : needs)) ?? [],
               into: &output, now: now)
-        return output
     }
 
     /// The SCTP association is up and the CLUE stream usable: the initiator sends `options`.
@@ -98,9 +124,13 @@ struct ClueChannel {
 
     mutating func timerFired(now: ContinuousClock.Instant) -> Output {
         var output = Output()
-        guard let deadline, now >= deadline else { return output }
-        self.deadline = nil
-        carry(out: machine.timerFired(now: now), into: &output, now: now)
+        if let machineDeadline, now >= machineDeadline {
+            self.machineDeadline = nil
+            carry(out: machine.timerFired(now: now), into: &output, now: now)
+        }
+        if let releaseAt, now >= releaseAt {
+            reconfigure(into: &output, now: now)
+        }
         return output
     }
 
@@ -153,9 +183,9 @@ struct ClueChannel {
                     output.notes.append(.encodingFailed("\(message.elementName): \(error)"))
                 }
             case .armTimer(let deadline):
-                self.deadline = deadline
+                machineDeadline = deadline
             case .cancelTimer:
-                deadline = nil
+                machineDeadline = nil
             case .deliver(let event):
                 handle(event, into: &output, now: now)
             case .terminate(let reason):
@@ -203,7 +233,11 @@ struct ClueChannel {
                 output.acceptedConfigure = configured
                 carry(out: (try? machine.acceptConfigure()) ?? [], into: &output, now: now)
             }
-        case .advertisementAcknowledged, .configureAccepted:
+        case .configureAccepted:
+            output.peerAcceptedConfigure = configuredOfPeer ?? []
+            // The room may have changed while it was in flight.
+            reconfigure(into: &output, now: now)
+        case .advertisementAcknowledged:
             break
         case .advertisementRejected(let ack):
             output.notes.append(.ignored(type: "ack", reason: "our advertisement was NACKed: \(ack.status)"))

@@ -50,11 +50,12 @@ final class MediaService: @unchecked Sendable {
     private var inbound: [ObjectIdentifier: InboundMedia] = [:]
     /// What each session is sent, and which receivers each source's video goes to now.
     private var outbound: [ObjectIdentifier: OutboundMedia] = [:]
-    /// Per source session, the outputs its video goes to: (receiver, CLUE encoding ID or nil for the default leg).
-    private var videoReceivers: [ObjectIdentifier: [(receiver: ObjectIdentifier, encoding: String?)]] = [:]
+    /// Per source video stream, the outputs it goes to: (receiver, CLUE encoding ID or nil for the default leg).
+    private var videoReceivers: [VideoStream: [(receiver: ObjectIdentifier, encoding: String?)]] = [:]
     private var roomOfSession: [ObjectIdentifier: RoomMedia] = [:]
-    private var knownVideoSSRC: [ObjectIdentifier: UInt32] = [:]
-    private var lastKeyframeRequest: [ObjectIdentifier: ContinuousClock.Instant] = [:]
+    /// The video SSRCs each session sent so far (a multi-camera site sends one per configured capture).
+    private var knownVideoSSRCs: [ObjectIdentifier: [UInt32]] = [:]
+    private var lastKeyframeRequest: [VideoStream: ContinuousClock.Instant] = [:]
     /// Receivers get only the extensions the bridge sets (mid, CaptID): the sources' own are dropped.
     private let dropSourceExtensions = RTPHeaderExtensionIDMap()
     private let feedbackBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1500, alignment: 8)
@@ -198,10 +199,10 @@ final class MediaService: @unchecked Sendable {
                     "call": "\(session.id.callID)", "audio_packets": "\(out.sent.audioPackets)",
                     "video_packets": "\(out.sent.videoPackets)", "bytes": "\(out.sent.audioBytes + out.sent.videoBytes)"])
             }
-            self.videoReceivers[key] = nil
+            self.videoReceivers = self.videoReceivers.filter { $0.key.session != key }
             for source in self.videoReceivers.keys { self.videoReceivers[source]?.removeAll { $0.receiver == key } }
-            self.knownVideoSSRC[key] = nil
-            self.lastKeyframeRequest[key] = nil
+            self.knownVideoSSRCs[key] = nil
+            self.lastKeyframeRequest = self.lastKeyframeRequest.filter { $0.key.session != key }
             if let room = self.roomOfSession.removeValue(forKey: key) {
                 room.queue.async {
                     room.leave(session)
@@ -259,6 +260,12 @@ final class MediaService: @unchecked Sendable {
         room.queue.async { room.setMuted(muted, video: video, session: session) }
     }
 
+    /// One video stream a participant sends: its session and SSRC.
+    struct VideoStream: Hashable, Sendable {
+        var session: ObjectIdentifier
+        var ssrc: UInt32
+    }
+
     /// One switched video stream the room decided: which source feeds which output of which receiver.
     struct VideoRoute: Sendable, Equatable {
         var receiver: ObjectIdentifier
@@ -269,12 +276,14 @@ final class MediaService: @unchecked Sendable {
         var payloadTypes: [UInt8: UInt8]
         /// What the CaptID extension names (RFC 8849): the bridge capture the receiver configured.
         var captureID: String?
+
+        var stream: VideoStream { VideoStream(session: source, ssrc: ssrc) }
     }
 
     /// From a room's queue: every video output of the room's members from now on (outputs not named get nothing);
     /// keyframes are asked of the sources that gained a receiver.
     func applyVideoPlan(_ routes: [VideoRoute], members: Set<ObjectIdentifier>,
-                        keyframesFrom sources: Set<ObjectIdentifier>) {
+                        keyframesFrom sources: Set<VideoStream>) {
         ioQueue.async { [self] in
             for source in videoReceivers.keys { videoReceivers[source]?.removeAll { members.contains($0.receiver) } }
             struct Output: Hashable {
@@ -295,7 +304,7 @@ final class MediaService: @unchecked Sendable {
                     out.videoSource = (route.source, route.ssrc)
                 }
                 routed.insert(Output(receiver: route.receiver, encoding: route.encoding))
-                videoReceivers[route.source, default: []].append((route.receiver, route.encoding))
+                videoReceivers[route.stream, default: []].append((route.receiver, route.encoding))
             }
             // Outputs no route names stop (alone in the room, everyone else muted, nothing configured).
             for receiver in members {
@@ -361,7 +370,7 @@ final class MediaService: @unchecked Sendable {
     /// On the I/O queue: a source's sender report, translated into each of its receivers' output streams (their
     /// SSRC, RTP timeline and counts; the source's wall clock), so receivers can keep lip sync across switches.
     private func forwardSenderReport(_ report: RTCPSenderReport, from source: ObjectIdentifier) {
-        guard let socket, let targets = videoReceivers[source] else { return }
+        guard let socket, let targets = videoReceivers[VideoStream(session: source, ssrc: report.ssrc)] else { return }
         for target in targets {
             guard let out = outbound[target.receiver] else { continue }
             let rewriter = target.encoding.flatMap { out.clueOutputs[$0]?.rewriter } ?? out.video
@@ -372,15 +381,28 @@ final class MediaService: @unchecked Sendable {
         }
     }
 
-    /// On the I/O queue: a PLI (RFC 4585 section 6.3.1) to a source, at most every 300 ms per source.
-    private func requestKeyframe(from source: ObjectIdentifier, now: ContinuousClock.Instant) {
-        guard let out = outbound[source], let ssrc = knownVideoSSRC[source], let socket else { return }
+    /// On the I/O queue: a PLI (RFC 4585 section 6.3.1) to a source stream, at most every 300 ms per stream.
+    private func requestKeyframe(from source: VideoStream, now: ContinuousClock.Instant) {
+        guard let out = outbound[source.session], let socket else { return }
         if let last = lastKeyframeRequest[source], now - last < .milliseconds(300) { return }
         lastKeyframeRequest[source] = now
-        let pli = RTCPPictureLossIndication(senderSSRC: out.legs.video?.localSSRC ?? 1, mediaSSRC: ssrc)
+        let pli = RTCPPictureLossIndication(senderSSRC: out.legs.video?.localSSRC ?? 1, mediaSSRC: source.ssrc)
         guard let length = try? pli.serialize(into: feedbackBuffer),
               let protected = try? out.sender.protectRTCP(feedbackBuffer, length: length) else { return }
         socket.enqueue(UnsafeRawBufferPointer(rebasing: feedbackBuffer[0..<protected]), to: out.remote)
+    }
+
+    /// On the I/O queue: a receiver's NACK (RFC 4585 section 6.2.1) on one of its video outputs, translated into
+    /// the numbering of the source stream feeding it and sent to that source; the retransmission is forwarded once.
+    private func routeNACK(_ nack: RTCPGenericNACK, from receiver: ObjectIdentifier) {
+        guard let out = outbound[receiver], let socket,
+              let (source, translated) = out.translate(nack),
+              let sourceOut = outbound[source.session] else { return }
+        var forSource = translated
+        forSource.senderSSRC = sourceOut.legs.video?.localSSRC ?? 1
+        guard let length = try? forSource.serialize(into: feedbackBuffer),
+              let protected = try? sourceOut.sender.protectRTCP(feedbackBuffer, length: length) else { return }
+        socket.enqueue(UnsafeRawBufferPointer(rebasing: feedbackBuffer[0..<protected]), to: sourceOut.remote)
     }
 
     /// On the I/O queue: what the bridge does with one decrypted packet from a session.
@@ -391,12 +413,21 @@ final class MediaService: @unchecked Sendable {
         case .rtp(let header, let length, let video):
             let packet = UnsafeRawBufferPointer(rebasing: datagram[0..<length])
             if video {
-                // Told to the room once it is known to the room's queue (a packet can beat the join).
-                if knownVideoSSRC[key] != header.ssrc, let room = roomOfSession[key] {
-                    knownVideoSSRC[key] = header.ssrc
-                    room.queue.async { room.videoSeen(from: key, ssrc: header.ssrc) }
+                // Each new stream is told to the room once it is known to the room's queue (a packet can beat the
+                // join), with the mid it carries, so the room knows which of the session's sections it is.
+                if knownVideoSSRCs[key]?.contains(header.ssrc) != true, let room = roomOfSession[key],
+                   knownVideoSSRCs[key, default: []].count < InboundMedia.maximumStreams {
+                    knownVideoSSRCs[key, default: []].append(header.ssrc)
+                    let mid = outbound[key]?.legs.videoMidExtensionID.flatMap { id -> String? in
+                        guard let element = RTPHeaderExtensions(packet, header: header)?.element(id: id) else {
+                            return nil
+                        }
+                        return String(decoding: UnsafeRawBufferPointer(rebasing: packet[element.range]), as: UTF8.self)
+                    }
+                    room.queue.async { room.videoSeen(from: key, ssrc: header.ssrc, mid: mid) }
                 }
-                guard let targets = videoReceivers[key], let socket else { return }
+                let stream = VideoStream(session: key, ssrc: header.ssrc)
+                guard let targets = videoReceivers[stream], let socket else { return }
                 for target in targets {
                     guard let out = outbound[target.receiver], length <= out.scratch.count else { continue }
                     out.scratch.copyMemory(from: packet)
@@ -412,7 +443,7 @@ final class MediaService: @unchecked Sendable {
                         waiting = out.video?.waitingForKeyframe == true
                     }
                     guard let sendLength else {
-                        if waiting { requestKeyframe(from: key, now: now) }
+                        if waiting { requestKeyframe(from: stream, now: now) }
                         continue
                     }
                     socket.enqueue(UnsafeRawBufferPointer(rebasing: out.scratch[0..<sendLength]), to: out.remote)
@@ -433,11 +464,17 @@ final class MediaService: @unchecked Sendable {
                 case .senderReport(let report):
                     inbound[key]?.senderReportReceived(report, now: now)
                     forwardSenderReport(report, from: key)
-                case .pictureLossIndication, .fullIntraRequest:
-                    // Any of its outputs may have lost a picture: ask every source it watches.
+                case .pictureLossIndication(let pli):
+                    // The output the receiver lost a picture on names the source stream to ask.
                     guard let out = outbound[key] else { break }
-                    let sources = [out.videoSource?.session].compactMap { $0 } + out.clueOutputs.values.compactMap { $0.source?.session }
-                    for source in Set(sources) { requestKeyframe(from: source, now: now) }
+                    for source in out.sources(ofOutputSSRC: pli.mediaSSRC) { requestKeyframe(from: source, now: now) }
+                case .fullIntraRequest(let fir):
+                    guard let out = outbound[key] else { break }
+                    for entry in fir.entries {
+                        for source in out.sources(ofOutputSSRC: entry.ssrc) { requestKeyframe(from: source, now: now) }
+                    }
+                case .genericNACK(let nack):
+                    routeNACK(nack, from: key)
                 default:
                     break
                 }
@@ -497,6 +534,14 @@ final class MediaService: @unchecked Sendable {
         let others = sessions.withLock { table in table.values.filter { $0.room == session.room && $0 !== session } }
         for other in others { other.queue.async { other.reconfigure() } }
         if let room = rooms.withLock({ $0[session.room] }) { room.queue.async { room.replan() } }
+    }
+
+    /// The participant accepted the bridge's configure of its captures: the room now finds each configured capture
+    /// on the participant's encoding that carries it.
+    func bridgeConfigureAccepted(_ session: MediaSession, _ configure: [CaptureEncoding]) {
+        guard let room = rooms.withLock({ $0[session.room] }) else { return }
+        let encodings = Dictionary(configure.map { ($0.captureID, $0.encodingID) }, uniquingKeysWith: { a, _ in a })
+        room.queue.async { room.captureEncodingsChanged(session, encodings) }
     }
 
     /// Applies a change to a room's conference and advertises the room again to everyone else in it (the next

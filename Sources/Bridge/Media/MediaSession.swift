@@ -283,6 +283,9 @@ final class MediaSession: @unchecked Sendable {
         if let configure = output.acceptedConfigure {
             service.participantConfigured(self, configure)
         }
+        if let configure = output.peerAcceptedConfigure {
+            service.bridgeConfigureAccepted(self, configure)
+        }
         for note in output.notes {
             switch note {
             case .received(let type, let sequence):

@@ -20,6 +20,8 @@ struct MediaLegs: Sendable {
         /// The bridge sends on this section (sendrecv or sendonly in its answer).
         var bridgeSends: Bool
         var bridgeReceives: Bool
+        /// The participant's SSRCs on this section (its a=ssrc lines), to tell bundled streams apart.
+        var remoteSSRCs: [UInt32] = []
     }
 
     var audio: Leg?
@@ -27,6 +29,9 @@ struct MediaLegs: Sendable {
     /// The bridge's sendonly CLUE-controlled video sections, by encoding ID (their `a=label`, RFC 8848 section
     /// 4.4.1): each carries whatever capture the participant configured on that encoding.
     var clueVideo: [String: Leg] = [:]
+    /// The participant's sendonly CLUE-controlled video sections the bridge receives, by the participant's encoding
+    /// ID (their `a=label`): each carries the capture the bridge configured on that encoding (RFC 8848 section 5).
+    var clueReceive: [String: Leg] = [:]
 
     init(_ negotiated: NegotiatedSession) {
         func leg(_ kind: MediaKind) -> Leg? {
@@ -44,7 +49,8 @@ struct MediaLegs: Sendable {
                            .map { UInt8(clamping: $0) },
                        audioLevelExtensionID: media.extensionID(uri: ExtensionMap.audioLevelURI)
                            .map { UInt8(clamping: $0) },
-                       bridgeSends: sends && media.localSSRC != nil, bridgeReceives: receives)
+                       bridgeSends: sends && media.localSSRC != nil, bridgeReceives: receives,
+                       remoteSSRCs: media.remoteSSRCs)
         }
         audio = leg(.audio)
         video = leg(.video)
@@ -64,6 +70,32 @@ struct MediaLegs: Sendable {
                                        .map { UInt8(clamping: $0) },
                                    audioLevelExtensionID: nil, bridgeSends: true, bridgeReceives: false)
         }
+        for media in negotiated.accepted where media.kind == .video && media.isCLUEControlled
+            && media.direction == .recvonly {
+            guard let label = media.remoteLabel, !media.codecs.isEmpty else { continue }
+            var codecs: [UInt8: MediaCodec] = [:]
+            for codec in media.codecs { codecs[codec.payloadType] = codec.codec }
+            clueReceive[label] = Leg(mid: media.mid, localSSRC: 0, codecs: codecs,
+                                     sendPayloadType: media.codecs[0].payloadType, sendCodec: media.codecs[0].codec,
+                                     midExtensionID: media.extensionID(uri: ExtensionMap.midURI)
+                                         .map { UInt8(clamping: $0) },
+                                     captureIDExtensionID: nil, audioLevelExtensionID: nil, bridgeSends: false,
+                                     bridgeReceives: true, remoteSSRCs: media.remoteSSRCs)
+        }
+    }
+
+    /// Which of the participant's video sections a stream it sends belongs to: a CLUE encoding (by label) or, nil,
+    /// its ordinary video. Told by the mid header extension when the packet carries one (RFC 8843 section 15), else
+    /// by the section's a=ssrc lines.
+    func videoEncoding(ssrc: UInt32, mid: String?) -> String? {
+        if let mid, let match = clueReceive.first(where: { $0.value.mid == mid }) { return match.key }
+        if let mid, video?.mid == mid { return nil }
+        return clueReceive.first { $0.value.remoteSSRCs.contains(ssrc) }?.key
+    }
+
+    /// The header extension ID of the mid on the participant's video, if any section negotiated one.
+    var videoMidExtensionID: UInt8? {
+        video?.midExtensionID ?? clueReceive.values.lazy.compactMap(\.midExtensionID).first
     }
 
     /// The mixer's codec for what this participant sends and for what it is sent.

@@ -110,6 +110,36 @@ final class OutboundMedia: @unchecked Sendable {
         }
     }
 
+    /// The source streams feeding the output with this SSRC (a receiver's PLI or FIR names it); every fed output
+    /// when the SSRC is none of them (a receiver that names its own idea of the stream still gets a keyframe).
+    func sources(ofOutputSSRC ssrc: UInt32) -> [MediaService.VideoStream] {
+        var all: [(outputSSRC: UInt32, source: MediaService.VideoStream)] = []
+        if let video, let source = videoSource {
+            all.append((video.outputSSRC, MediaService.VideoStream(session: source.session, ssrc: source.ssrc)))
+        }
+        for output in clueOutputs.values {
+            guard let source = output.source else { continue }
+            all.append((output.rewriter.outputSSRC, MediaService.VideoStream(session: source.session, ssrc: source.ssrc)))
+        }
+        let named = all.filter { $0.outputSSRC == ssrc }
+        return (named.isEmpty ? all : named).map(\.source)
+    }
+
+    /// A NACK on one of this receiver's video outputs, in the numbering of the source stream feeding it.
+    func translate(_ nack: RTCPGenericNACK) -> (MediaService.VideoStream, RTCPGenericNACK)? {
+        if video?.outputSSRC == nack.mediaSSRC, let source = videoSource,
+           let translated = video?.translate(nack, senderSSRC: 0) {
+            return (MediaService.VideoStream(session: source.session, ssrc: source.ssrc), translated)
+        }
+        for output in clueOutputs.values where output.rewriter.outputSSRC == nack.mediaSSRC {
+            guard let source = output.source, let translated = output.rewriter.translate(nack, senderSSRC: 0) else {
+                continue
+            }
+            return (MediaService.VideoStream(session: source.session, ssrc: source.ssrc), translated)
+        }
+        return nil
+    }
+
     /// The same for one CLUE encoding output.
     func forwardVideo(on output: VideoOutput, length: Int, header: RTPHeader,
                       sourceExtensions mapping: RTPHeaderExtensionIDMap, now: ContinuousClock.Instant) -> Int? {

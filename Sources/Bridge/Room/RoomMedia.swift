@@ -11,7 +11,27 @@ final class RoomMedia: @unchecked Sendable {
         let session: MediaSession
         var legs: MediaLegs
         let name: String
-        var videoSSRC: UInt32?
+        /// The video streams it sends, oldest first, with the mid they carried (if any).
+        var videoStreams: [(ssrc: UInt32, mid: String?)] = []
+        /// Its captures the bridge configured and it accepted: capture ID to its encoding ID (the `a=label` of the
+        /// section the capture flows on).
+        var captureEncodings: [String: String] = [:]
+
+        /// Its ordinary video: the newest stream on no CLUE encoding.
+        var videoSSRC: UInt32? {
+            videoStreams.last { legs.videoEncoding(ssrc: $0.ssrc, mid: $0.mid) == nil }?.ssrc
+        }
+
+        /// The stream and section carrying one of its captures (RFC 8848: the encoding it was configured on), or
+        /// its ordinary video while that capture does not flow (not configured yet, or a site without CLUE media).
+        func videoSource(capture: String?) -> (ssrc: UInt32, leg: MediaLegs.Leg)? {
+            if let capture, let label = captureEncodings[capture], let leg = legs.clueReceive[label],
+               let stream = videoStreams.last(where: { legs.videoEncoding(ssrc: $0.ssrc, mid: $0.mid) == label }) {
+                return (stream.ssrc, leg)
+            }
+            guard let ssrc = videoSSRC, let leg = legs.video else { return nil }
+            return (ssrc, leg)
+        }
     }
 
     let id: String
@@ -24,8 +44,8 @@ final class RoomMedia: @unchecked Sendable {
     /// Join order: who is shown before anyone has spoken.
     private var joined: [ObjectIdentifier] = []
     private var videoPlan: [MediaService.VideoRoute] = []
-    /// Video SSRCs seen before their session's join reached this queue.
-    private var earlyVideoSSRC: [ObjectIdentifier: UInt32] = [:]
+    /// Video streams seen before their session's join reached this queue.
+    private var earlyVideoStreams: [ObjectIdentifier: [(ssrc: UInt32, mid: String?)]] = [:]
     /// Participants the operator muted: never shown to anyone.
     private var videoMuted: Set<ObjectIdentifier> = []
     private var timer: DispatchSourceTimer?
@@ -45,7 +65,7 @@ final class RoomMedia: @unchecked Sendable {
     func join(_ session: MediaSession, legs: MediaLegs) {
         let key = ObjectIdentifier(session)
         members[key] = Member(session: session, legs: legs, name: session.id.callID,
-                              videoSSRC: earlyVideoSSRC.removeValue(forKey: key))
+                              videoStreams: earlyVideoStreams.removeValue(forKey: key) ?? [])
         joined.append(key)
         if let codecs = legs.audioCodecs {
             do {
@@ -61,7 +81,7 @@ final class RoomMedia: @unchecked Sendable {
 
     func leave(_ session: MediaSession) {
         let key = ObjectIdentifier(session)
-        earlyVideoSSRC[key] = nil
+        earlyVideoStreams[key] = nil
         guard members.removeValue(forKey: key) != nil else { return }
         joined.removeAll { $0 == key }
         videoMuted.remove(key)
@@ -99,15 +119,30 @@ final class RoomMedia: @unchecked Sendable {
         if let level, tracker.record(level: level, from: member.name, at: .now) { replan() }
     }
 
-    /// The source's video SSRC, learned from its first video packet (kept if it arrives before the join).
-    func videoSeen(from key: ObjectIdentifier, ssrc: UInt32) {
-        guard var member = members[key] else {
-            earlyVideoSSRC[key] = ssrc
+    /// A new video stream from a source, learned from its first packet (kept if it arrives before the join).
+    func videoSeen(from key: ObjectIdentifier, ssrc: UInt32, mid: String?) {
+        guard members[key] != nil else {
+            earlyVideoStreams[key, default: []].append((ssrc, mid))
             return
         }
-        guard member.videoSSRC != ssrc else { return }
-        member.videoSSRC = ssrc
-        members[key] = member
+        members[key]?.videoStreams.removeAll { $0.ssrc == ssrc }
+        members[key]?.videoStreams.append((ssrc, mid))
+        if let member = members[key] {
+            logger.debug("video stream", metadata: [
+                "call": "\(member.name)", "ssrc": "\(ssrc)", "mid": "\(mid ?? "-")",
+                "encoding": "\(member.legs.videoEncoding(ssrc: ssrc, mid: mid) ?? "ordinary video")"])
+        }
+        replan()
+    }
+
+    /// The source accepted the bridge's configure of its captures (capture ID to encoding ID).
+    func captureEncodingsChanged(_ session: MediaSession, _ encodings: [String: String]) {
+        let key = ObjectIdentifier(session)
+        guard members[key] != nil, members[key]?.captureEncodings != encodings else { return }
+        members[key]?.captureEncodings = encodings
+        logger.debug("captures configured", metadata: [
+            "call": "\(session.id.callID)",
+            "captures": "\(encodings.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","))"])
         replan()
     }
 
@@ -144,7 +179,8 @@ final class RoomMedia: @unchecked Sendable {
         where member.legs.video?.bridgeSends == true {
             guard let source = ranked.first(where: {
                 $0 != receiver && members[$0]?.videoSSRC != nil && !videoMuted.contains($0)
-            }), let route = route(to: receiver, leg: member.legs.video, from: source, encoding: nil, captureID: nil)
+            }), let route = route(to: receiver, leg: member.legs.video, from: source, capture: nil, encoding: nil,
+                                  captureID: nil)
             else { continue }
             routes.append(route)
         }
@@ -155,8 +191,9 @@ final class RoomMedia: @unchecked Sendable {
                       let leg = members[receiver]?.legs.clueVideo[planned.encodingID],
                       case .capture(let capture) = planned.source, let source = byName[capture.participant],
                       source != receiver, !videoMuted.contains(source),
-                      let route = route(to: receiver, leg: leg, from: source, encoding: planned.encodingID,
-                                        captureID: planned.bridgeCaptureID) else { continue }
+                      let route = route(to: receiver, leg: leg, from: source, capture: capture.captureID,
+                                        encoding: planned.encodingID, captureID: planned.bridgeCaptureID)
+                else { continue }
                 routes.append(route)
             }
         }
@@ -164,26 +201,26 @@ final class RoomMedia: @unchecked Sendable {
         struct Feed: Hashable {
             var receiver: ObjectIdentifier
             var encoding: String?
-            var source: ObjectIdentifier
+            var source: MediaService.VideoStream
         }
-        let previous = Set(videoPlan.map { Feed(receiver: $0.receiver, encoding: $0.encoding, source: $0.source) })
+        let previous = Set(videoPlan.map { Feed(receiver: $0.receiver, encoding: $0.encoding, source: $0.stream) })
         let switched = routes.filter {
-            !previous.contains(Feed(receiver: $0.receiver, encoding: $0.encoding, source: $0.source))
+            !previous.contains(Feed(receiver: $0.receiver, encoding: $0.encoding, source: $0.stream))
         }
         videoPlan = routes
         if !switched.isEmpty {
             logger.debug("video switched", metadata: [
                 "room": "\(id)", "speaker": "\(tracker.speaker ?? "none")", "outputs": "\(switched.count)"])
         }
-        service.applyVideoPlan(routes, members: Set(members.keys), keyframesFrom: Set(switched.map(\.source)))
+        service.applyVideoPlan(routes, members: Set(members.keys), keyframesFrom: Set(switched.map(\.stream)))
     }
 
-    /// A route from a source's video to one output of a receiver, with the source's payload types mapped to the
-    /// receiver's, codec by codec; nil when the source has not sent video yet or no codec is common.
+    /// A route from one of a source's video streams (the one carrying `capture`, else its ordinary video) to one
+    /// output of a receiver, with the source's payload types mapped to the receiver's, codec by codec; nil when
+    /// the source has not sent that video yet or no codec is common.
     private func route(to receiver: ObjectIdentifier, leg: MediaLegs.Leg?, from source: ObjectIdentifier,
-                       encoding: String?, captureID: String?) -> MediaService.VideoRoute? {
-        guard let leg, let sourceMember = members[source], let ssrc = sourceMember.videoSSRC,
-              let sourceLeg = sourceMember.legs.video else { return nil }
+                       capture: String?, encoding: String?, captureID: String?) -> MediaService.VideoRoute? {
+        guard let leg, let (ssrc, sourceLeg) = members[source]?.videoSource(capture: capture) else { return nil }
         var map: [UInt8: UInt8] = [:]
         for (payloadType, codec) in sourceLeg.codecs {
             if let target = leg.codecs.first(where: { $0.value == codec })?.key { map[payloadType] = target }

@@ -133,6 +133,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=5.0, metavar="SECONDS",
                         help="how long the call stays up after the 200 before our BYE (a BYE from the bridge "
                              "ends it earlier)")
+    parser.add_argument("--cameras", metavar="COLOUR,COLOUR,..",
+                        help="a multi-camera room: one capture per colour (VC0 leftmost), each sent on its own "
+                             "sendonly CLUE-controlled section (a=label ENC-Vi) once the bridge configures it")
+    parser.add_argument("--screens", type=int, metavar="N",
+                        help="configure the bridge's scene view of N video captures (one per screen)")
     parser.add_argument("--no-clue", action="store_true",
                         help="a plain SIP endpoint: no CLUE group, no data channel, only its audio and video")
     parser.add_argument("--exit-on-clue-complete", action="store_true",
@@ -193,6 +198,15 @@ class Endpoint:
             self.pc.addTrack(media.ColourTrack(args.video_color))
         elif args.recv_video:
             self.pc.addTransceiver("video", direction="recvonly")
+        # A multi-camera room: encoding ENC-Vi on a sendonly CLUE-controlled section of its own (RFC 8848 section 5).
+        self.camera_colours = [c.strip() for c in (getattr(args, "cameras", None) or "").split(",") if c.strip()]
+        self.encodings: list[tuple[str, object, media.ConfiguredColourTrack]] = []
+        for index, _ in enumerate(self.camera_colours):
+            track = media.ConfiguredColourTrack()
+            transceiver = self.pc.addTransceiver(track, direction="sendonly")
+            self.encodings.append((f"ENC-V{index}", transceiver, track))
+        self.configured_history: list[dict] = []
+        self.bridge_labels: dict[str, str] = {}
         # {kind: {id: uri}}: our offer's a=extmap, then the answer's (the remote side's view wins)
         self.extmaps: dict[str, dict[int, str]] = {}
         self.captid_extmap_id: int | None = None
@@ -255,6 +269,15 @@ class Endpoint:
         if self.tone is not None and self.args.loud_after is not None:
             self.tone.switch_at(at + self.args.loud_after, self.args.loud_gain_db)
 
+    def learn_labels(self, sdp: str) -> None:
+        """The bridge's encodings: {label: mid} from the a=label of its (re-)offer's sections."""
+        _, sections = media.media_sections(sdp)
+        for section in sections:
+            mid = next((line[6:].strip() for line in section if line.startswith("a=mid:")), None)
+            label = next((line[8:].strip() for line in section if line.startswith("a=label:")), None)
+            if mid is not None and label is not None and not label.startswith("ENC-"):
+                self.bridge_labels[label] = mid
+
     def learn_extmaps(self, sdp: str) -> None:
         for kind, ids in media.extmaps(sdp).items():
             self.extmaps.setdefault(kind, {}).update(ids)
@@ -268,23 +291,47 @@ class Endpoint:
             return
         role = self.args.clue_role
         initiator = self.dtls_role() == "client" if role == "auto" else role == "initiator"
+        model = (clue_messages.camera_model(len(self.camera_colours)) if self.camera_colours
+                 else clue_messages.endpoint_model(video=True, audio=True))
         self.participant = Participant(
-            send=self.channel.send, initiator=initiator, model=clue_messages.endpoint_model(
-                video=True, audio=True), clue_id=self.args.clue_id, xsd=self.xsd,
+            send=self.channel.send, initiator=initiator, model=model, clue_id=self.args.clue_id, xsd=self.xsd,
             configure_unknown=self.args.configure_unknown,
-            reference_time=self.invite_sent_at if self.invite_sent_at is not None else self.base, name=self.name)
+            reference_time=self.invite_sent_at if self.invite_sent_at is not None else self.base, name=self.name,
+            screens=getattr(self.args, "screens", None), on_configured=self.configured)
         self.participant.start()
+
+    def configured(self, choices: list[tuple[str, str]]) -> None:
+        """The bridge configured our captures: each configured camera's colour flows on the encoding chosen for
+        it; encodings not named stop."""
+        colour_of = {f"VC{i}": colour for i, colour in enumerate(self.camera_colours)}
+        chosen = {encoding: capture for capture, encoding in choices}
+        for encoding, _, track in self.encodings:
+            track.configure(colour_of.get(chosen.get(encoding, "")))
+        self.configured_history.append({"ms_after_200": ms(self.base), "choices": [list(c) for c in choices]})
+
+    def clue_sdp(self, sdp: str, stream_id: int, tamper_fingerprint: bool = False) -> str:
+        """Our SDP made a CLUE one: the data channel's dcmap and CLUE group, and our encodings' sections labelled
+        and in the group."""
+        labels = {str(transceiver.mid): label for label, transceiver, _ in self.encodings
+                  if transceiver.mid is not None}
+        return media.munge_offer(sdp, stream_id, tamper_fingerprint=tamper_fingerprint,
+                                 encoding_labels=labels, controlled_mids=list(labels))
 
     async def offer(self) -> str:
         await self.pc.setLocalDescription(await self.pc.createOffer())  # gathers candidates
+        # aiortc (balanced policy) puts a second video transceiver on the first one's transport, marked bundled;
+        # when the answer's BUNDLE moves the first one to the audio transport and discards its own, the second is
+        # left on the discarded one and never sends. Unmarked, BUNDLE moves ours too.
+        for _, transceiver, _ in self.encodings:
+            transceiver._bundled = False
         self.true_fingerprints = sorted({line[len("a=fingerprint:"):].strip()
                                          for line in self.pc.localDescription.sdp.splitlines()
                                          if line.startswith("a=fingerprint:")})
         if getattr(self.args, "no_clue", False):
             offer = media.plain_offer(self.pc.localDescription.sdp)
         else:
-            offer = media.munge_offer(self.pc.localDescription.sdp, self.args.stream_id,
-                                      tamper_fingerprint=self.args.tamper_fingerprint)
+            offer = self.clue_sdp(self.pc.localDescription.sdp, self.args.stream_id,
+                                  tamper_fingerprint=self.args.tamper_fingerprint)
         if not self.args.no_captid_extmap:
             offer, self.captid_extmap_id = media.add_extmap(offer, analysis.CAPTID_URI)
         self.learn_extmaps(offer)
@@ -357,6 +404,12 @@ class Endpoint:
                                  "gain_db": level["gain_db"], "level_dbfs": level["level_dbfs"]}
                                 for level in (self.tone.levels if self.tone else [])],
                 "audio_level_extension": {"offered_id": offered, "negotiated": negotiated},
+                "encodings": [{"label": label, "mid": transceiver.mid, "colour": track.colour}
+                              for label, transceiver, track in self.encodings],
+                "configured": self.configured_history,
+                "bridge_labels": self.bridge_labels,
+                "transceivers": [{"mid": t.mid, "kind": t.kind, "direction": t.direction,
+                                  "current_direction": t.currentDirection} for t in self.pc.getTransceivers()],
                 "captid_extmap_id": self.captid_extmap_id}
 
     def received_report(self) -> dict | None:
@@ -399,10 +452,11 @@ async def run_sip(args, result: dict) -> None:
             await endpoint.pc.setRemoteDescription(RTCSessionDescription(request.body, "offer"))
             await endpoint.pc.setLocalDescription(await endpoint.pc.createAnswer())
             answer = (media.plain_offer(endpoint.pc.localDescription.sdp) if args.no_clue
-                      else media.munge_offer(endpoint.pc.localDescription.sdp, args.stream_id))
+                      else endpoint.clue_sdp(endpoint.pc.localDescription.sdp, args.stream_id))
             if not args.no_captid_extmap:
                 answer = media.echo_extmap(answer, request.body, analysis.CAPTID_URI)
             endpoint.learn_extmaps(request.body)
+            endpoint.learn_labels(request.body)
             entry["status"] = 200
             return 200, [], answer
         except Exception as error:

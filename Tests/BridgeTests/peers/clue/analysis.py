@@ -222,12 +222,12 @@ class AudioAnalyzer:
 # MARK: Video
 
 PALETTE = {"red": (255, 0, 0), "green": (0, 255, 0), "blue": (0, 0, 255), "white": (255, 255, 255),
-           "black": (0, 0, 0)}
+           "black": (0, 0, 0), "yellow": (255, 255, 0), "magenta": (255, 0, 255), "cyan": (0, 255, 255)}
 OTHER_DISTANCE = 110.0
 
 
 def classify(rgb: tuple[float, float, float]) -> str:
-    """The nearest of red/green/blue/white/black (Euclidean RGB), or "other" when even that is far."""
+    """The nearest of red/green/blue/white/black/yellow/magenta/cyan (Euclidean RGB), or "other" when even that is far."""
     name, distance = min(((n, math.dist(rgb, c)) for n, c in PALETTE.items()), key=lambda item: item[1])
     return name if distance <= OTHER_DISTANCE else "other"
 
@@ -540,7 +540,10 @@ class ReceiveAnalysis:
         self.base = base
         self.name = name
         self.audio = AudioAnalyzer(probes, window_s, floor_db, range_db, base)
+        # The first video section's (the ordinary video); every other video section (the bridge's CLUE encodings)
+        # is analysed on its own, by mid.
         self.video = VideoAnalyzer(base)
+        self.video_by_mid: dict[str, VideoAnalyzer] = {}
         self.tracks: list[dict] = []
         self.tasks: list[asyncio.Task] = []
 
@@ -551,8 +554,15 @@ class ReceiveAnalysis:
             log.info("%s: remote %s track", name, track.kind)
             self.tasks.append(asyncio.ensure_future(self._consume(track)))
 
+    def _video_analyzer(self, track) -> VideoAnalyzer:
+        videos = [t for t in self.pc.getTransceivers() if t.kind == "video"]
+        mine = next((t for t in videos if t.receiver.track is track), None)
+        if mine is None or mine is videos[0]:
+            return self.video
+        return self.video_by_mid.setdefault(str(mine.mid), VideoAnalyzer(self.base))
+
     async def _consume(self, track) -> None:
-        analyzer = self.audio if track.kind == "audio" else self.video
+        analyzer = self.audio if track.kind == "audio" else self._video_analyzer(track)
         try:
             while True:
                 frame = await track.recv()
@@ -618,4 +628,5 @@ class ReceiveAnalysis:
             "captid_values": captid_values,
             "captid_by_kind": captid_by_kind,
             "rtp": rtp,
+            "video_by_mid": {mid: analyzer.report() for mid, analyzer in self.video_by_mid.items()},
         }

@@ -173,6 +173,15 @@ def rgb_to_yuv(r: int, g: int, b: int) -> tuple[int, int, int]:
     return tuple(max(0, min(255, round(x))) for x in (y, u, v))  # type: ignore[return-value]
 
 
+def solid_frame(yuv: tuple[int, int, int], width: int, height: int, pts, time_base) -> av.VideoFrame:
+    frame = av.VideoFrame(width=width, height=height, format="yuv420p")
+    for plane, value in zip(frame.planes, yuv):
+        plane.update(bytes([value]) * plane.buffer_size)
+    frame.pts = pts
+    frame.time_base = time_base
+    return frame
+
+
 class ColourTrack(VideoStreamTrack):
     """A solid colour, 320x240 at aiortc's 30 fps clock."""
 
@@ -183,12 +192,36 @@ class ColourTrack(VideoStreamTrack):
 
     async def recv(self):
         pts, time_base = await self.next_timestamp()
-        frame = av.VideoFrame(width=self.width, height=self.height, format="yuv420p")
-        for plane, value in zip(frame.planes, self.yuv):
-            plane.update(bytes([value]) * plane.buffer_size)
-        frame.pts = pts
-        frame.time_base = time_base
-        return frame
+        return solid_frame(self.yuv, self.width, self.height, pts, time_base)
+
+
+class ConfiguredColourTrack(VideoStreamTrack):
+    """The track of one of our CLUE encodings: nothing flows until a capture is configured on the encoding (RFC 8848
+    section 4.4.1), then that capture's colour; nothing again once the capture is released."""
+
+    def __init__(self, width: int = 320, height: int = 240):
+        super().__init__()
+        self.width, self.height = width, height
+        self.colour: str | None = None
+        self.yuv: tuple[int, int, int] | None = None
+        self.configured = asyncio.Event()
+
+    def configure(self, colour: str | None) -> None:
+        self.colour = colour
+        self.yuv = rgb_to_yuv(*parse_colour(colour)) if colour else None
+        if colour:
+            self.configured.set()
+        else:
+            self.configured.clear()
+
+    async def recv(self):
+        while True:
+            while self.yuv is None:
+                await self.configured.wait()
+            pts, time_base = await self.next_timestamp()
+            yuv = self.yuv  # released while waiting for the frame time: wait for the next configure
+            if yuv is not None:
+                return solid_frame(yuv, self.width, self.height, pts, time_base)
 
 
 # MARK: SDP
@@ -226,7 +259,8 @@ def plain_offer(sdp: str) -> str:
 
 
 def munge_offer(sdp: str, stream_id: int, clue_label: str | None = "CLUE", tamper_fingerprint: bool = False,
-                clue_media: bool = False, encoding_labels: dict[str, str] | None = None) -> str:
+                clue_media: bool = False, encoding_labels: dict[str, str] | None = None,
+                controlled_mids: list[str] | None = None) -> str:
     """aiortc's offer made a CLUE offer (RFC 8848 section 4, RFC 8850 section 3.3):
     - `a=group:CLUE <mid of the data channel>` (plus the CLUE-controlled mids when clue_media);
     - `a=dcmap:<stream> label=...;subprotocol="CLUE";ordered=true` in the m=application section (no max-retr /
@@ -244,7 +278,7 @@ def munge_offer(sdp: str, stream_id: int, clue_label: str | None = "CLUE", tampe
             channel_mid = mid
             parameters = ([f'label="{clue_label}"'] if clue_label else []) + ['subprotocol="CLUE"', "ordered=true"]
             section.append(f"a=dcmap:{stream_id} {';'.join(parameters)}")
-        elif clue_media and mid is not None:
+        elif mid is not None and (clue_media or mid in (controlled_mids or [])):
             controlled.append(mid)
         if encoding_labels and mid in encoding_labels:
             section.append(f"a=label:{encoding_labels[mid]}")

@@ -164,6 +164,21 @@ def endpoint_model(video: bool = True, audio: bool = True, name: str = "python p
     return model
 
 
+def camera_model(cameras: int, name: str = "python room") -> AdvertisementModel:
+    """A room with `cameras` cameras side by side (VC0 leftmost ... VCn-1, one encoding group EG0 with one
+    encoding ENC-Vi per camera, so all can be sent at once) and one microphone (AC0, EG1: ENC-A0); the cameras make
+    one scene view (SE1) and the microphone another (SE2)."""
+    model = AdvertisementModel()
+    ids = [f"VC{i}" for i in range(cameras)]
+    for i, capture_id in enumerate(ids):
+        model.captures.append(Capture(capture_id, "video", "EG0", "CS1", f"{name} camera {i + 1}"))
+    model.encoding_groups["EG0"] = (4_000_000 * cameras, [f"ENC-V{i}" for i in range(cameras)])
+    model.captures.append(Capture("AC0", "audio", "EG1", "CS1", f"{name} microphones"))
+    model.encoding_groups["EG1"] = (128_000, ["ENC-A0"])
+    model.scenes["CS1"] = {"SE1": ids, "SE2": ["AC0"]}
+    return model
+
+
 def advertisement(sequence: int, model: AdvertisementModel, clue_id: Optional[str] = None) -> str:
     text = _header("advertisement", sequence, clue_id, extra_ns=True)
     text += "  <mediaCaptures>\n"

@@ -29,7 +29,12 @@ STREAM_OF = {
 class Participant:
     def __init__(self, send: Callable[[str], None], initiator: bool, model: m.AdvertisementModel,
                  clue_id: Optional[str] = None, xsd: Optional[str] = None, configure_unknown: bool = False,
-                 reference_time: Optional[float] = None, name: str = "peer"):
+                 reference_time: Optional[float] = None, name: str = "peer", screens: Optional[int] = None,
+                 on_configured: Optional[Callable[[list[tuple[str, str]]], None]] = None):
+        """screens: configure the remote scene view with that many video captures (one per screen), each on its
+        own encoding; on_configured(choices) is told each configure of our captures we accept."""
+        self.screens = screens
+        self.on_configured = on_configured
         self.send_text = send
         self.initiator = initiator
         self.model = model
@@ -120,12 +125,30 @@ class Participant:
         if self.configure_unknown:
             encodings = next((g[1] for g in model.encoding_groups.values() if g[1]), ["ENC-NONE"])
             return [("NO-SUCH-CAPTURE", encodings[0])]
+        if self.screens:
+            return self._choose_view(model, self.screens)
         ordered = sorted(model.captures, key=lambda c: 0 if c.media_type == "video" else 1)
         for capture in ordered:
             encodings = model.encodings_for(capture.capture_id)
             if encodings:
                 return [(capture.capture_id, encodings[0])]
         return []
+
+    def _choose_view(self, model: m.AdvertisementModel, screens: int) -> list[tuple[str, str]]:
+        """The first scene view made of `screens` video captures, left to right, each on a distinct encoding (as
+        many as the advertisement has encodings for)."""
+        kinds = {c.capture_id: c.media_type for c in model.captures}
+        view = next((captures for views in model.scenes.values() for captures in views.values()
+                     if len(captures) == screens and all(kinds.get(c) == "video" for c in captures)), None)
+        choices: list[tuple[str, str]] = []
+        used: set[str] = set()
+        for capture in view or []:
+            encoding = next((e for e in model.encodings_for(capture) if e not in used), None)
+            if encoding is None:
+                break
+            used.add(encoding)
+            choices.append((capture, encoding))
+        return choices
 
     # MARK: Receiving
 
@@ -231,6 +254,8 @@ class Participant:
                    m.configure_response(sequence, message.sequence or 1, code, self.clue_id),
                    response_code=code, conf_sequence=message.sequence)
         self.configures_answered.append(code)
+        if code == 200 and self.on_configured is not None:
+            self.on_configured(list(message.choices))
 
     def _on_configureResponse(self, message: m.Received, entry: dict, sequence_ok: bool) -> None:
         if message.conf_sequence == self.configure_sequence:
