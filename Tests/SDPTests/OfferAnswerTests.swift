@@ -248,6 +248,14 @@ func rejection(_ text: String, _ configuration: OfferAnswerConfiguration = Fixtu
         let again = receivers.replacingOccurrences(of: "2890844527", with: "2890844528")
         let next = try answer(again, previous: session, localEncodings: encodings.reversed())
         #expect(next.media[3...5].map(\.localLabel) == ["bridge-v1", "bridge-v2", nil])
+
+        // A re-offer that leaves the sections out of its CLUE group: the ones with the bridge's encodings keep them.
+        let ungrouped = try #require(again.split(separator: "\n").first { $0.hasPrefix("a=group:CLUE") })
+        let loose = again.replacingOccurrences(of: ungrouped, with: "a=group:CLUE 3")
+            .replacingOccurrences(of: "2890844528", with: "2890844529")
+        let kept = try answer(loose, previous: next, localEncodings: encodings)
+        #expect(kept.media[3...4].map(\.localLabel) == ["bridge-v1", "bridge-v2"])
+        #expect(kept.media[3...4].map(\.direction) == [.sendonly, .sendonly])
     }
 
     /// aiortc's offer with the CLUE group and dcmap added: BUNDLE answered, one port, candidates only on the

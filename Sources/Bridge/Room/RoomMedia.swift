@@ -187,7 +187,10 @@ final class RoomMedia: @unchecked Sendable {
         if let conference = service.conference(ofRoom: id) {
             let order = ranked.compactMap { members[$0]?.name }
             for planned in conference.routingPlan(speakerOrder: order, roundRobinTurn: 0).routes {
-                guard let receiver = byName[planned.receiver],
+                // Only what a configure chose goes on a CLUE encoding (RFC 8848 section 4.4.1); a participant that
+                // has not configured gets the speaker on its ordinary video (above).
+                guard conference.participant(planned.receiver)?.configure != nil,
+                      let receiver = byName[planned.receiver],
                       let leg = members[receiver]?.legs.clueVideo[planned.encodingID],
                       case .capture(let capture) = planned.source, let source = byName[capture.participant],
                       source != receiver, !videoMuted.contains(source),

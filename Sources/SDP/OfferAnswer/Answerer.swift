@@ -268,7 +268,9 @@ struct Answerer {
 
     mutating func answerRTP(_ index: Int) -> Result<SectionAnswer, DeclineReason> {
         let section = offer.media[index]
-        let controlled = clueControlled.contains(index)
+        // A section that carried one of the bridge's encodings stays CLUE-controlled when a re-offer leaves it out
+        // of the CLUE group (RFC 8848 wants it in): its label is what the participant's configures name.
+        let controlled = clueControlled.contains(index) || (clueNegotiated && reservedLabels[index] != nil)
         if controlled && !clueNegotiated {
             return .failure(configuration.clueEnabled ? .clueNotNegotiated : .clueDisabled)
         }

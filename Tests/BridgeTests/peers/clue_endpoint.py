@@ -136,6 +136,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--cameras", metavar="COLOUR,COLOUR,..",
                         help="a multi-camera room: one capture per colour (VC0 leftmost), each sent on its own "
                              "sendonly CLUE-controlled section (a=label ENC-Vi) once the bridge configures it")
+    parser.add_argument("--encodings-in", choices=["reinvite", "offer"], default="reinvite",
+                        help="with --cameras: add the encodings' sections by re-INVITE once our advertisement is "
+                             "acknowledged (RFC 8848 section 5), or put them in the initial offer (section 4.5.1)")
     parser.add_argument("--screens", type=int, metavar="N",
                         help="configure the bridge's scene view of N video captures (one per screen)")
     parser.add_argument("--no-clue", action="store_true",
@@ -201,10 +204,11 @@ class Endpoint:
         # A multi-camera room: encoding ENC-Vi on a sendonly CLUE-controlled section of its own (RFC 8848 section 5).
         self.camera_colours = [c.strip() for c in (getattr(args, "cameras", None) or "").split(",") if c.strip()]
         self.encodings: list[tuple[str, object, media.ConfiguredColourTrack]] = []
-        for index, _ in enumerate(self.camera_colours):
-            track = media.ConfiguredColourTrack()
-            transceiver = self.pc.addTransceiver(track, direction="sendonly")
-            self.encodings.append((f"ENC-V{index}", transceiver, track))
+        if getattr(args, "encodings_in", "offer") == "offer":
+            self.add_encoding_transceivers()
+        # One offer/answer at a time: the bridge's re-INVITE and ours (RFC 3264 section 4).
+        self.negotiation = asyncio.Lock()
+        self.encodings_reinvite: dict | None = None
         self.configured_history: list[dict] = []
         self.bridge_labels: dict[str, str] = {}
         # {kind: {id: uri}}: our offer's a=extmap, then the answer's (the remote side's view wins)
@@ -300,6 +304,37 @@ class Endpoint:
             screens=getattr(self.args, "screens", None), on_configured=self.configured)
         self.participant.start()
 
+    def add_encoding_transceivers(self) -> None:
+        for index, _ in enumerate(self.camera_colours):
+            track = media.ConfiguredColourTrack()
+            transceiver = self.pc.addTransceiver(track, direction="sendonly")
+            self.encodings.append((f"ENC-V{index}", transceiver, track))
+
+    async def add_encodings_by_reinvite(self, ua) -> None:
+        """RFC 8848 section 5: once our advertisement is acknowledged, offer our encodings' sendonly sections (one
+        per camera, labelled with the encoding IDs the advertisement names) in a re-INVITE; glare is retried."""
+        report: dict = {"statuses": [], "error": None, "ms_after_200": None}
+        self.encodings_reinvite = report
+        try:
+            while self.participant is None or self.participant.local_advertisement_ack_code != 200:
+                await asyncio.sleep(0.05)
+            async with self.negotiation:
+                self.add_encoding_transceivers()
+                # Not set as local description until answered: a 491 then leaves nothing to roll back.
+                offer = await self.pc.createOffer()
+                sdp = self.clue_sdp(offer.sdp, self.args.stream_id)
+                if not self.args.no_captid_extmap:
+                    sdp, _ = media.add_extmap(sdp, analysis.CAPTID_URI)
+                report["ms_after_200"] = ms(self.base)
+                final, report["statuses"] = await ua.reinvite(sdp)
+                if final.status == 200:
+                    await self.pc.setLocalDescription(offer)
+                    self.learn_extmaps(sdp)
+                    await self.pc.setRemoteDescription(RTCSessionDescription(final.body, "answer"))
+        except Exception as error:
+            report["error"] = f"{type(error).__name__}: {error}"
+            log.error("%s: adding our encodings failed: %s", self.name, traceback.format_exc())
+
     def configured(self, choices: list[tuple[str, str]]) -> None:
         """The bridge configured our captures: each configured camera's colour flows on the encoding chosen for
         it; encodings not named stop."""
@@ -312,10 +347,18 @@ class Endpoint:
     def clue_sdp(self, sdp: str, stream_id: int, tamper_fingerprint: bool = False) -> str:
         """Our SDP made a CLUE one: the data channel's dcmap and CLUE group, and our encodings' sections labelled
         and in the group."""
-        labels = {str(transceiver.mid): label for label, transceiver, _ in self.encodings
-                  if transceiver.mid is not None}
+        # Our sections by the track they send (a=msid; aiortc gives transceivers their mid only when the offer
+        # is set), and the bridge's encodings' sections, which stay CLUE-controlled in every offer and answer.
+        by_track = {track.id: label for label, _, track in self.encodings}
+        labels: dict[str, str] = {}
+        for section in media.media_sections(sdp)[1]:
+            mid = next((line[6:].strip() for line in section if line.startswith("a=mid:")), None)
+            track = next((line.split()[-1] for line in section if line.startswith("a=msid:")), None)
+            if mid is not None and track in by_track:
+                labels[mid] = by_track[track]
+        controlled = list(labels) + [mid for mid in self.bridge_labels.values() if mid not in labels]
         return media.munge_offer(sdp, stream_id, tamper_fingerprint=tamper_fingerprint,
-                                 encoding_labels=labels, controlled_mids=list(labels))
+                                 encoding_labels=labels, controlled_mids=controlled)
 
     async def offer(self) -> str:
         await self.pc.setLocalDescription(await self.pc.createOffer())  # gathers candidates
@@ -408,6 +451,7 @@ class Endpoint:
                               for label, transceiver, track in self.encodings],
                 "configured": self.configured_history,
                 "bridge_labels": self.bridge_labels,
+                "encodings_reinvite": self.encodings_reinvite,
                 "transceivers": [{"mid": t.mid, "kind": t.kind, "direction": t.direction,
                                   "current_direction": t.currentDirection} for t in self.pc.getTransceivers()],
                 "captid_extmap_id": self.captid_extmap_id}
@@ -449,8 +493,9 @@ async def run_sip(args, result: dict) -> None:
         try:
             if not request.body.strip():
                 raise ValueError("offerless re-INVITE not supported by this peer")
-            await endpoint.pc.setRemoteDescription(RTCSessionDescription(request.body, "offer"))
-            await endpoint.pc.setLocalDescription(await endpoint.pc.createAnswer())
+            async with endpoint.negotiation:
+                await endpoint.pc.setRemoteDescription(RTCSessionDescription(request.body, "offer"))
+                await endpoint.pc.setLocalDescription(await endpoint.pc.createAnswer())
             answer = (media.plain_offer(endpoint.pc.localDescription.sdp) if args.no_clue
                       else endpoint.clue_sdp(endpoint.pc.localDescription.sdp, args.stream_id))
             if not args.no_captid_extmap:
@@ -491,7 +536,11 @@ async def run_sip(args, result: dict) -> None:
             log.error("aiortc refused the answer: %s", error)
         consent_task = (asyncio.ensure_future(endpoint.stop_consent_later())
                         if args.stop_consent_after is not None else None)
+        encodings_task = (asyncio.ensure_future(endpoint.add_encodings_by_reinvite(ua))
+                          if endpoint.camera_colours and args.encodings_in == "reinvite" else None)
         await endpoint.hold(args.duration, stop=ua.bye_received)
+        if encodings_task is not None:
+            encodings_task.cancel()
         if ua.bye_received.is_set():
             await asyncio.sleep(0.2)  # let a last CLUE message or state change land
         if consent_task is not None:

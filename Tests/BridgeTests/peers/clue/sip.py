@@ -4,6 +4,7 @@ OPTIONS, INFO...). Only what a test peer needs: one dialog, no forking, no proxi
 from __future__ import annotations
 
 import asyncio
+import random
 import hashlib
 import logging
 import re
@@ -159,6 +160,9 @@ class UserAgent:
         self.on_request: Optional[Callable[[Message], Awaitable[tuple[int, list[tuple[str, str]], str]]]] = None
         self.invite_ok: Optional[Message] = None
         self._ack: Optional[bytes] = None
+        self._ack_cseq: Optional[int] = None
+        # Our re-INVITE in progress: a re-INVITE from the bridge meanwhile is glare (491, RFC 3261 section 14.2).
+        self.reinvite_pending = False
         self._reader_task: Optional[asyncio.Task] = None
 
     # MARK: Transport
@@ -251,7 +255,8 @@ class UserAgent:
             return
         if message.is_response:
             log.info("< %s (%s)", message.start, message.header("cseq"))
-            if message.cseq[1] == "INVITE" and 200 <= message.status < 300 and self._ack is not None:
+            if (message.cseq[1] == "INVITE" and 200 <= message.status < 300 and self._ack is not None
+                    and message.cseq[0] == self._ack_cseq):
                 self._send(self._ack)  # a retransmitted 200: ACK again
                 return
             queue = self._pending.get(message.cseq)
@@ -286,6 +291,10 @@ class UserAgent:
         if method == "CANCEL":
             entry["status"] = 200
             self._send(self._response(request, 200, "OK").encode())
+            return
+        if method == "INVITE" and self.reinvite_pending:
+            entry["status"] = 491
+            self._send(self._response(request, 491, "Request Pending").encode())
             return
         if self.on_request is not None:
             try:
@@ -368,12 +377,39 @@ class UserAgent:
             self.invite_ok = final
             ack = self.request("ACK", self.remote_target, final.cseq[0])
             self._ack = ack.encode()
+            self._ack_cseq = final.cseq[0]
             log.info("> %s", ack.start)
             self._send(self._ack)
         elif final.status >= 300:
             self._ack_failure(final)
         details["first_invite_sent_at"] = started
         return final, details
+
+    async def reinvite(self, sdp: str, attempts: int = 4) -> tuple[Message, list[int]]:
+        """A re-INVITE in the dialog with a new offer. On 491 (glare) it waits 2.1 to 4 s, as the owner of the
+        Call-ID (RFC 3261 section 14.1), and tries again. Returns the final response and every status seen."""
+        statuses: list[int] = []
+        final: Optional[Message] = None
+        for _ in range(attempts):
+            self.cseq += 1
+            self.reinvite_pending = True
+            try:
+                final = (await self.transaction(self.request("INVITE", self.remote_target, self.cseq, body=sdp),
+                                                timeout=self.timeout))[-1]
+            finally:
+                self.reinvite_pending = False
+            statuses.append(final.status)
+            if 200 <= final.status < 300:
+                ack = self.request("ACK", self.remote_target, final.cseq[0])
+                self._ack, self._ack_cseq = ack.encode(), final.cseq[0]
+                self._send(self._ack)
+                break
+            self._ack_failure(final)
+            if final.status != 491:
+                break
+            await asyncio.sleep(random.uniform(2.1, 4.0))
+        assert final is not None
+        return final, statuses
 
     def _ack_failure(self, response: Message) -> None:
         """ACK for a non-2xx final response: same branch as the INVITE, To from the response (RFC 3261 17.1.1.3)."""
