@@ -82,7 +82,8 @@ let package = Package(
         ], exclude: ["README.md", "Admin/openapi.yaml"]),
 
         // Properties checked by the fuzzers (Fuzz/) and replayed over the committed corpora by the tests.
-        .target(name: "CLUEFuzzing", dependencies: ["CLUEModel", "CLUEProtocol", "SIP", "SDP", "ICE", "RTP", "DataChannel"]),
+        .target(name: "CLUEFuzzing", dependencies: ["CLUEModel", "CLUEProtocol", "SIP", "SDP", "ICE", "RTP", "DataChannel",
+                                                   "Media"]),
 
         .executableTarget(name: "clue-mcu", dependencies: [
             "CLUEModel", "CLUEProtocol", "NativeLibraries", "Bridge",

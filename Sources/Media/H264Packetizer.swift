@@ -61,6 +61,11 @@ public struct H264Packetizer: Sendable {
     public let aggregates: Bool
     private var units: [Range<Int>] = []
 
+    /// The NAL units of an Annex-B stream as `packetize` splits it (start codes and trailing zeros removed).
+    package static func nalUnits(in stream: UnsafeRawBufferPointer, into ranges: inout [Range<Int>]) {
+        H264NAL.units(in: stream, into: &ranges)
+    }
+
     /// FU indicator and FU header.
     static let fragmentHeaderLength = 2
     /// STAP-A header octet, then a 16-bit size before each unit.
