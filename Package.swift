@@ -119,6 +119,7 @@ let package = Package(
         .executableTarget(name: "forward-bench", dependencies: ["Bridge", "MediaSecurity", "SecureTransport"],
                           path: "Benchmarks/forward-bench", exclude: ["relay.c", "loadgen.c", "README.md"]),
         .executableTarget(name: "mixer-bench", dependencies: ["Media"], path: "Benchmarks/mixer-bench"),
+        .executableTarget(name: "compose-bench", dependencies: ["Media"], path: "Benchmarks/compose-bench"),
     ],
     swiftLanguageModes: [.v6]
 )
