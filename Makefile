@@ -70,6 +70,7 @@ bench: deps
 	Benchmarks/clue-join/run.sh
 	$(SWIFT) run -c release forward-bench
 	$(SWIFT) run -c release mixer-bench
+	$(SWIFT) run -c release compose-bench
 
 clean:
 	rm -rf .build .venv

@@ -82,7 +82,8 @@ let package = Package(
         ], exclude: ["README.md", "Admin/openapi.yaml"]),
 
         // Properties checked by the fuzzers (Fuzz/) and replayed over the committed corpora by the tests.
-        .target(name: "CLUEFuzzing", dependencies: ["CLUEModel", "CLUEProtocol", "SIP", "SDP", "ICE", "RTP", "DataChannel"]),
+        .target(name: "CLUEFuzzing", dependencies: ["CLUEModel", "CLUEProtocol", "SIP", "SDP", "ICE", "RTP", "DataChannel",
+                                                   "Media"]),
 
         .executableTarget(name: "clue-mcu", dependencies: [
             "CLUEModel", "CLUEProtocol", "NativeLibraries", "Bridge",
@@ -118,6 +119,7 @@ let package = Package(
         .executableTarget(name: "forward-bench", dependencies: ["Bridge", "MediaSecurity", "SecureTransport"],
                           path: "Benchmarks/forward-bench", exclude: ["relay.c", "loadgen.c", "README.md"]),
         .executableTarget(name: "mixer-bench", dependencies: ["Media"], path: "Benchmarks/mixer-bench"),
+        .executableTarget(name: "compose-bench", dependencies: ["Media"], path: "Benchmarks/compose-bench"),
     ],
     swiftLanguageModes: [.v6]
 )

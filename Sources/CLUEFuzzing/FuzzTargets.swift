@@ -7,5 +7,6 @@ extension FuzzTargets {
         "stun": stunMessage,
         "rtp": rtpDatagram,
         "sctp": sctpPacket,
+        "video-payload": videoPayloads,
     ]
 }
