@@ -157,14 +157,30 @@ extension LiveBridgeTests {
     /// A heterogeneous room (RFC 8845 section 12.3.3 in small): two CLUE sites and a plain SIP endpoint without
     /// CLUE. The plain one hears and sees the others on its ordinary sections; the CLUE sites hear it, can be
     /// switched to it, and are advertised it as a site of its own.
-    @Test func plainSIPEndpointJoinsTheConference() throws {
+    ///
+    /// Run twice: with Opus everywhere, and with G.711 phones (the plain endpoint on PCMU, bob on PCMA), which the
+    /// mixer decodes, mixes with Opus and encodes for each in its own codec.
+    @Test(arguments: [nil, "PCMU"] as [String?])
+    func plainSIPEndpointJoinsTheConference(phoneCodec: String?) throws {
         let bridge = try Self.bridge()
         var sites = Self.sites
         sites[2].extra = ["--no-clue"]
+        if let phoneCodec {
+            sites[2].extra += ["--audio-codec", phoneCodec]
+            sites[1].extra += ["--audio-codec", "PCMA"]
+        }
         let peers = try Self.run(sites, on: bridge, duration: 8)
         let plain = peers[2]
         let context = "\(plain.json)\nbridge:\n\(bridge.log.suffix(3000))"
         #expect(plain["sip.final_status"] as? Int == 200, "\(context)")
+        if let phoneCodec {
+            // The answers name only the phones' codecs (so the bridge really sends them G.711).
+            for (peer, codec) in [(plain, phoneCodec), (peers[1], "PCMA")] {
+                let audio = (peer["sdp.answer_summary.media"] as? [[String: Any]])?.first { $0["kind"] as? String == "audio" }
+                let rtpmap = (audio?["rtpmap"] as? [String]) ?? []
+                #expect(!rtpmap.isEmpty && rtpmap.allSatisfy { $0.contains("\(codec)/8000") }, "\(rtpmap)")
+            }
+        }
         #expect(plain["transport.data_channel_opened"] as? Bool != true)
         #expect(plain.receivedCLUE.isEmpty)
         let heard = (plain["received.audio.per_second"] as? [[String: Any]] ?? []).filter {

@@ -41,7 +41,7 @@ from clue.sip import UserAgent  # noqa: E402
 media.install_patches()
 analysis.install_rtp_tap()
 
-from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription  # noqa: E402
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpSender, RTCSessionDescription  # noqa: E402
 from aiortc.rtcconfiguration import RTCBundlePolicy  # noqa: E402
 
 log = logging.getLogger("endpoint")
@@ -124,6 +124,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="... and within DB of the strongest probe")
     parser.add_argument("--no-receive-analysis", action="store_true",
                         help="do not decode or analyse what the bridge sends (received: null)")
+    parser.add_argument("--audio-codec", choices=["opus", "PCMU", "PCMA"],
+                        help="offer only this audio codec (a G.711 phone: PCMU or PCMA)")
     parser.add_argument("--recv-audio", action="store_true", help="with --tone 0: still offer audio, recvonly")
     parser.add_argument("--recv-video", action="store_true", help="without --video-color: offer video, recvonly")
     parser.add_argument("--no-captid-extmap", action="store_true",
@@ -197,6 +199,12 @@ class Endpoint:
             self.pc.addTrack(self.tone)
         elif args.recv_audio:
             self.pc.addTransceiver("audio", direction="recvonly")
+        if getattr(args, "audio_codec", None):
+            wanted = f"audio/{args.audio_codec}".lower()
+            codecs = [c for c in RTCRtpSender.getCapabilities("audio").codecs if c.mimeType.lower() == wanted]
+            for transceiver in self.pc.getTransceivers():
+                if transceiver.kind == "audio":
+                    transceiver.setCodecPreferences(codecs)
         if args.video_color:
             self.pc.addTrack(media.ColourTrack(args.video_color))
         elif args.recv_video:
