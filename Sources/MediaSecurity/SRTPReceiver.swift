@@ -47,24 +47,11 @@ public final class SRTPReceiver: @unchecked Sendable {
             throw .malformedPacket
         }
         let ssrc = SRTPHeader.word(bytes, at: 8)
-        let sequence = SRTPHeader.sequenceNumber(bytes)
-        let slot = rtpStreams.slot(of: ssrc)
-        let index: UInt64
-        if let slot {
-            index = SRTPStreamTable.estimateRTPIndex(highest: rtpStreams.highestIndex(slot: slot), sequence: sequence)
-            guard index <= maximumRTPIndex else { throw .keyExpired }
-            if let refusal = rtpStreams.check(slot: slot, index: index) { throw refusal }
-        } else {
-            // A new SSRC starts with ROC 0 (RFC 3711 section 3.3.1).
-            index = UInt64(sequence)
-        }
+        // A new SSRC starts with ROC 0 (RFC 3711 section 3.3.1).
+        let (slot, index) = try rtpStreams.estimateInbound(ssrc: ssrc, sequence: SRTPHeader.sequenceNumber(bytes))
         let plainLength = try rtpCipher.openRTP(base, headerLength: headerLength, length: length, ssrc: ssrc,
                                                 index: index)
-        if let slot {
-            rtpStreams.accept(slot: slot, index: index)
-        } else {
-            _ = rtpStreams.insert(ssrc: ssrc, index: index)
-        }
+        rtpStreams.commitInbound(slot: slot, ssrc: ssrc, index: index)
         return plainLength
     }
 
@@ -76,15 +63,10 @@ public final class SRTPReceiver: @unchecked Sendable {
         let ssrc = SRTPHeader.word(bytes, at: 4)
         let trailer = SRTPHeader.word(bytes, at: rtcpCipher.rtcpTrailerOffset(length: length))
         let index = UInt64(trailer & 0x7fff_ffff)
-        let slot = rtcpStreams.slot(of: ssrc)
-        if let slot, let refusal = rtcpStreams.check(slot: slot, index: index) { throw refusal }
+        let slot = try rtcpStreams.checkInbound(ssrc: ssrc, index: index)
         let plainLength = try rtcpCipher.openRTCP(base, length: length, ssrc: ssrc, index: UInt32(index),
                                                   encrypted: trailer & 0x8000_0000 != 0)
-        if let slot {
-            rtcpStreams.accept(slot: slot, index: index)
-        } else {
-            _ = rtcpStreams.insert(ssrc: ssrc, index: index)
-        }
+        rtcpStreams.commitInbound(slot: slot, ssrc: ssrc, index: index)
         return plainLength
     }
 

@@ -46,20 +46,8 @@ public final class SRTPSender: @unchecked Sendable {
         let bytes = UnsafePointer(base.assumingMemoryBound(to: UInt8.self))
         guard let headerLength = SRTPHeader.rtpHeaderLength(bytes, limit: length) else { throw .malformedPacket }
         let ssrc = SRTPHeader.word(bytes, at: 8)
-        let sequence = SRTPHeader.sequenceNumber(bytes)
-        let index: UInt64
-        if let slot = rtpStreams.slot(of: ssrc) {
-            index = SRTPStreamTable.estimateRTPIndex(highest: rtpStreams.highestIndex(slot: slot), sequence: sequence)
-            guard index <= maximumRTPIndex else { throw .keyExpired }
-            switch rtpStreams.check(slot: slot, index: index) {
-            case nil: rtpStreams.accept(slot: slot, index: index)
-            case .replayed? where allowRepeatTransmission: break
-            case let refusal?: throw refusal
-            }
-        } else {
-            index = UInt64(sequence)
-            _ = rtpStreams.insert(ssrc: ssrc, index: index)
-        }
+        let index = try rtpStreams.admitOutbound(ssrc: ssrc, sequence: SRTPHeader.sequenceNumber(bytes),
+                                                 allowRepeat: allowRepeatTransmission)
         return try rtpCipher.sealRTP(base, headerLength: headerLength, length: length, ssrc: ssrc, index: index)
     }
 
@@ -70,16 +58,7 @@ public final class SRTPSender: @unchecked Sendable {
         try checkBuffer(buffer, length: length, minimumLength: minimumRTCPLength, tailRoom: profile.rtcpOverhead)
         let base = buffer.baseAddress!
         let ssrc = SRTPHeader.word(UnsafePointer(base.assumingMemoryBound(to: UInt8.self)), at: 4)
-        let index: UInt64
-        if let slot = rtcpStreams.slot(of: ssrc) {
-            index = rtcpStreams.highestIndex(slot: slot) + 1
-            // RFC 3711 section 9.2: the master key must not protect more than 2^31 SRTCP packets.
-            guard index <= maximumRTCPIndex else { throw .keyExpired }
-            rtcpStreams.accept(slot: slot, index: index)
-        } else {
-            index = 0
-            _ = rtcpStreams.insert(ssrc: ssrc, index: index)
-        }
+        let index = try rtcpStreams.nextOutboundRTCPIndex(ssrc: ssrc)
         return try rtcpCipher.sealRTCP(base, length: length, ssrc: ssrc, index: UInt32(index))
     }
 

@@ -89,6 +89,66 @@ struct SRTPStreamTable {
         setBit(slot: slot, index: index)
     }
 
+    // One call per packet and side of the cipher: the owner keeps the table in a class property, and each access
+    // to it costs a dynamic exclusivity check.
+
+    /// The sender's side: the index of the SRTP packet with `sequence` from `ssrc`, recorded as protected.
+    @inline(__always)
+    mutating func admitOutbound(ssrc: UInt32, sequence: UInt16, allowRepeat: Bool) throws(SRTPError) -> UInt64 {
+        guard let slot = slot(of: ssrc) else {
+            let index = UInt64(sequence)
+            _ = insert(ssrc: ssrc, index: index)
+            return index
+        }
+        let index = Self.estimateRTPIndex(highest: highest[slot], sequence: sequence)
+        guard index <= maximumRTPIndex else { throw .keyExpired }
+        switch check(slot: slot, index: index) {
+        case nil: accept(slot: slot, index: index)
+        case .replayed? where allowRepeat: break
+        case let refusal?: throw refusal
+        }
+        return index
+    }
+
+    /// The receiver's side before authentication: the slot (-1 for an SSRC not seen yet, whose ROC starts at 0)
+    /// and index of an SRTP packet, or why the window refuses it.
+    @inline(__always)
+    mutating func estimateInbound(ssrc: UInt32, sequence: UInt16) throws(SRTPError) -> (slot: Int, index: UInt64) {
+        guard let slot = slot(of: ssrc) else { return (-1, UInt64(sequence)) }
+        let index = Self.estimateRTPIndex(highest: highest[slot], sequence: sequence)
+        guard index <= maximumRTPIndex else { throw .keyExpired }
+        if let refusal = check(slot: slot, index: index) { throw refusal }
+        return (slot, index)
+    }
+
+    /// The receiver's side for a packet with an explicit index (SRTCP): its slot or -1, or why it is refused.
+    @inline(__always)
+    mutating func checkInbound(ssrc: UInt32, index: UInt64) throws(SRTPError) -> Int {
+        guard let slot = slot(of: ssrc) else { return -1 }
+        if let refusal = check(slot: slot, index: index) { throw refusal }
+        return slot
+    }
+
+    /// The receiver's side after authentication: records the packet, creating the SSRC's state if `slot` is -1.
+    @inline(__always)
+    mutating func commitInbound(slot: Int, ssrc: UInt32, index: UInt64) {
+        if slot >= 0 { accept(slot: slot, index: index) } else { _ = insert(ssrc: ssrc, index: index) }
+    }
+
+    /// The sender's SRTCP index for `ssrc`: 0 first, then one more per packet (RFC 3711 section 3.4).
+    @inline(__always)
+    mutating func nextOutboundRTCPIndex(ssrc: UInt32) throws(SRTPError) -> UInt64 {
+        guard let slot = slot(of: ssrc) else {
+            _ = insert(ssrc: ssrc, index: 0)
+            return 0
+        }
+        let index = highest[slot] + 1
+        // RFC 3711 section 9.2: a master key protects at most 2^31 SRTCP packets.
+        guard index <= maximumRTCPIndex else { throw .keyExpired }
+        accept(slot: slot, index: index)
+        return index
+    }
+
     @inline(__always)
     private mutating func setBit(slot: Int, index: UInt64) {
         let bit = index & mask
