@@ -15,3 +15,7 @@ static inline void clue_srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(srtp_cryp
 static inline void clue_srtp_crypto_policy_set_aes_gcm_128_16_auth(srtp_crypto_policy_t *p) {
     srtp_crypto_policy_set_aes_gcm_128_16_auth(p);
 }
+
+static inline void clue_srtp_crypto_policy_set_aes_gcm_256_16_auth(srtp_crypto_policy_t *p) {
+    srtp_crypto_policy_set_aes_gcm_256_16_auth(p);
+}

@@ -1,66 +1,38 @@
-import CSRTP
 import SecureTransport
 
 extension SRTPProtectionProfile {
-    /// Bytes `protectRTP` appends: the authentication tag (80-bit HMAC-SHA1, RFC 3711 section 4.2; 128-bit GCM
-    /// tag, RFC 7714 section 13). No MKI is used.
-    public var rtpOverhead: Int {
-        switch self {
-        case .aeadAES128GCM: 16
-        case .aes128CMHMACSHA1_80: 10
-        }
-    }
+    /// Bytes `protectRTP` appends: the authentication tag (80- or 32-bit HMAC-SHA1, RFC 3711 section 4.2 and
+    /// RFC 5764 section 4.1.2; 128-bit GCM tag, RFC 7714 section 13). No MKI is used.
+    public var rtpOverhead: Int { rtpTagLength }
 
     /// Bytes `protectRTCP` appends: the tag plus the 32-bit E flag and SRTCP index (RFC 3711 section 3.4).
-    public var rtcpOverhead: Int { rtpOverhead + 4 }
+    public var rtcpOverhead: Int { rtcpTagLength + srtcpIndexLength }
 
-    /// Sets libsrtp2's crypto policy for this profile; the same transform protects RTP and RTCP (rtcp-mux shares
-    /// one context).
-    func apply(to policy: inout srtp_crypto_policy_t) {
+    var rtpTagLength: Int {
         switch self {
-        case .aeadAES128GCM: clue_srtp_crypto_policy_set_aes_gcm_128_16_auth(&policy)
-        case .aes128CMHMACSHA1_80: clue_srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&policy)
+        case .aeadAES128GCM, .aeadAES256GCM: 16
+        case .aes128CMHMACSHA1_80: 10
+        case .aes128CMHMACSHA1_32: 4
         }
     }
-}
 
-/// Which side of libsrtp2's `ssrc_any_*` wildcard a context takes.
-enum SRTPDirection {
-    case outbound, inbound
-}
+    /// SRTCP always carries an 80-bit HMAC-SHA1 tag, also for the _32 profile (RFC 5764 section 4.1.2).
+    var rtcpTagLength: Int {
+        switch self {
+        case .aeadAES128GCM, .aeadAES256GCM: 16
+        case .aes128CMHMACSHA1_80, .aes128CMHMACSHA1_32: 10
+        }
+    }
 
-/// Creates a libsrtp2 context for every SSRC in one direction. The caller owns the returned `srtp_t` and must
-/// `srtp_dealloc` it.
-func makeSRTPContext(key: SRTPMasterKey, profile: SRTPProtectionProfile, direction: SRTPDirection,
-                     replayWindow: Int, allowRepeatTransmission: Bool) throws(SRTPError) -> OpaquePointer {
-    try SRTPLibrary.ensureInitialized()
-    guard key.key.count == profile.masterKeyLength, key.salt.count == profile.masterSaltLength else {
-        throw .invalidKey(profile: profile, keyLength: key.key.count, saltLength: key.salt.count)
+    var isAEAD: Bool {
+        switch self {
+        case .aeadAES128GCM, .aeadAES256GCM: true
+        case .aes128CMHMACSHA1_80, .aes128CMHMACSHA1_32: false
+        }
     }
-    var policy = srtp_policy_t()
-    profile.apply(to: &policy.rtp)
-    profile.apply(to: &policy.rtcp)
-    policy.ssrc.type = direction == .outbound ? ssrc_any_outbound : ssrc_any_inbound
-    policy.ssrc.value = 0
-    // libsrtp2 accepts 64...0x7fff; 0 would mean its default of 128.
-    policy.window_size = UInt(replayWindow)
-    policy.allow_repeat_tx = allowRepeatTransmission ? 1 : 0
-    policy.next = nil
 
-    var material = key.keyAndSalt
-    defer {
-        // srtp_create copies the key; wipe our temporary copy.
-        for index in material.indices { material[index] = 0 }
-    }
-    var context: OpaquePointer?
-    let status = material.withUnsafeMutableBufferPointer { bytes in
-        policy.key = bytes.baseAddress
-        return srtp_create(&context, &policy)
-    }
-    policy.key = nil
-    if let error = SRTPError(status) { throw error }
-    guard let context else { throw .library(status: Int(srtp_err_status_alloc_fail.rawValue)) }
-    return context
+    /// The session authentication key's length: 160 bits for HMAC-SHA1 (RFC 3711 section 8.2); GCM needs none.
+    var sessionAuthenticationKeyLength: Int { isAEAD ? 0 : 20 }
 }
 
 /// Size checks shared by the in-place operations.
@@ -79,3 +51,5 @@ func checkBuffer(_ buffer: UnsafeMutableRawBufferPointer, length: Int, minimumLe
 let minimumRTPLength = 12
 /// RFC 3550 section 6.4.1: the fixed header of the first RTCP packet (header plus SSRC).
 let minimumRTCPLength = 8
+/// RFC 3711 section 3.4: the E flag and the 31-bit SRTCP index.
+let srtcpIndexLength = 4

@@ -1,23 +1,33 @@
-import CSRTP
 import SecureTransport
 
-/// Protects what this endpoint sends on one RTP session: SRTP and, with rtcp-mux, SRTCP, for any SSRC
-/// (`ssrc_any_outbound`), with one master key from the DTLS-SRTP exporter (RFC 5764 section 4.2).
+/// Protects what this endpoint sends on one RTP session: SRTP and, with rtcp-mux, SRTCP, for any SSRC, with one
+/// master key from the DTLS-SRTP exporter (RFC 5764 section 4.2), over OpenSSL's libcrypto.
 ///
-/// Confinement: libsrtp2 contexts are not thread-safe. A sender is `Sendable` only so that it can be handed to the
-/// serial queue that owns the leg; after that, call it from that one queue only.
+/// Each SSRC keeps its rollover counter (RFC 3711 section 3.3.1), a window of recently protected sequence numbers
+/// (so that protecting one twice is noticed) and its SRTCP index.
+///
+/// Confinement: a sender keeps mutable per-SSRC state and is not thread-safe. It is `Sendable` only so that it can
+/// be handed to the serial queue that owns the leg; after that, call it from that one queue only.
 public final class SRTPSender: @unchecked Sendable {
     public let profile: SRTPProtectionProfile
-    private let context: OpaquePointer
+    private let allowRepeatTransmission: Bool
+    private let rtpCipher: SRTPPacketCipher
+    private let rtcpCipher: SRTPPacketCipher
+    /// libsrtp2's default window: how far back a sequence number is remembered as already protected.
+    private var rtpStreams = SRTPStreamTable(windowSize: 128)
+    /// Only the highest index matters here: the last SRTCP index used per SSRC.
+    private var rtcpStreams = SRTPStreamTable(windowSize: 1)
 
     /// - Parameter allowRepeatTransmission: lets the same RTP sequence number be protected again (a NACK answered
     ///   by resending the very same packet); the payload must then be identical (RFC 3711 section 9.1).
     public init(key: SRTPMasterKey, profile: SRTPProtectionProfile,
                 allowRepeatTransmission: Bool = false) throws(SRTPError) {
         self.profile = profile
-        // The window only matters when repeat transmission is refused; libsrtp2's default size.
-        context = try makeSRTPContext(key: key, profile: profile, direction: .outbound, replayWindow: 128,
-                                      allowRepeatTransmission: allowRepeatTransmission)
+        self.allowRepeatTransmission = allowRepeatTransmission
+        var keys = try SRTPSessionKeys(masterKey: key, profile: profile)
+        defer { keys.wipe() }
+        rtpCipher = try SRTPPacketCipher(profile: profile, keys: keys.rtp, rtcp: false)
+        rtcpCipher = try SRTPPacketCipher(profile: profile, keys: keys.rtcp, rtcp: true)
     }
 
     /// The sender for this endpoint's side of a DTLS-SRTP association.
@@ -27,24 +37,29 @@ public final class SRTPSender: @unchecked Sendable {
                       allowRepeatTransmission: allowRepeatTransmission)
     }
 
-    deinit { srtp_dealloc(context) }
-
     /// Encrypts and authenticates the RTP packet in `buffer[0..<length]` in place and returns the SRTP length.
-    /// `buffer` must have `profile.rtpOverhead` bytes after the packet. Allocates nothing.
+    /// `buffer` must have `profile.rtpOverhead` bytes after the packet. Allocates nothing once the packet's SSRC
+    /// has been seen.
     public func protectRTP(_ buffer: UnsafeMutableRawBufferPointer, length: Int) throws(SRTPError) -> Int {
         try checkBuffer(buffer, length: length, minimumLength: minimumRTPLength, tailRoom: profile.rtpOverhead)
-        var octets = Int32(length)
-        if let error = SRTPError(srtp_protect(context, buffer.baseAddress, &octets)) { throw error }
-        return Int(octets)
+        let base = buffer.baseAddress!
+        let bytes = UnsafePointer(base.assumingMemoryBound(to: UInt8.self))
+        guard let headerLength = SRTPHeader.rtpHeaderLength(bytes, limit: length) else { throw .malformedPacket }
+        let ssrc = SRTPHeader.word(bytes, at: 8)
+        let index = try rtpStreams.admitOutbound(ssrc: ssrc, sequence: SRTPHeader.sequenceNumber(bytes),
+                                                 allowRepeat: allowRepeatTransmission)
+        return try rtpCipher.sealRTP(base, headerLength: headerLength, length: length, ssrc: ssrc, index: index)
     }
 
     /// Encrypts and authenticates the compound RTCP packet in `buffer[0..<length]` in place and returns the SRTCP
-    /// length. `buffer` must have `profile.rtcpOverhead` bytes after the packet. Allocates nothing.
+    /// length. `buffer` must have `profile.rtcpOverhead` bytes after the packet. Allocates nothing once the
+    /// packet's SSRC has been seen.
     public func protectRTCP(_ buffer: UnsafeMutableRawBufferPointer, length: Int) throws(SRTPError) -> Int {
         try checkBuffer(buffer, length: length, minimumLength: minimumRTCPLength, tailRoom: profile.rtcpOverhead)
-        var octets = Int32(length)
-        if let error = SRTPError(srtp_protect_rtcp(context, buffer.baseAddress, &octets)) { throw error }
-        return Int(octets)
+        let base = buffer.baseAddress!
+        let ssrc = SRTPHeader.word(UnsafePointer(base.assumingMemoryBound(to: UInt8.self)), at: 4)
+        let index = try rtcpStreams.nextOutboundRTCPIndex(ssrc: ssrc)
+        return try rtcpCipher.sealRTCP(base, length: length, ssrc: ssrc, index: UInt32(index))
     }
 
     /// Copying convenience for tests and cold paths.
@@ -56,16 +71,4 @@ public final class SRTPSender: @unchecked Sendable {
     public func protectRTCP(_ packet: [UInt8]) throws(SRTPError) -> [UInt8] {
         try transform(packet, overhead: profile.rtcpOverhead, protectRTCP)
     }
-}
-
-/// Copies `packet` into a buffer with `overhead` bytes of tail room, runs an in-place operation on it and trims
-/// the result to the length it returns.
-func transform(_ packet: [UInt8], overhead: Int,
-               _ operation: (UnsafeMutableRawBufferPointer, Int) throws(SRTPError) -> Int) throws(SRTPError) -> [UInt8] {
-    var buffer = packet + [UInt8](repeating: 0, count: overhead)
-    let result: Result<Int, SRTPError> = buffer.withUnsafeMutableBytes { bytes in
-        do throws(SRTPError) { return .success(try operation(bytes, packet.count)) } catch { return .failure(error) }
-    }
-    buffer.removeSubrange(try result.get()...)
-    return buffer
 }

@@ -9,6 +9,31 @@ enum Packets {
             + bigEndian(timestamp) + bigEndian(ssrc) + payload
     }
 
+    /// An RTP packet with contributing sources, a one-byte header extension (RFC 8285: profile 0xBEDE, here with
+    /// `extensionWords` words of elements) and, with `padding` > 0, the P bit and that many padding octets.
+    static func rtp(sequence: UInt16, ssrc: UInt32 = 0x1234_5678, csrcs: [UInt32], extensionWords: Int,
+                    padding: Int = 0, payload: [UInt8] = Array(0..<100)) -> [UInt8] {
+        var first: UInt8 = 0x80 | UInt8(csrcs.count)
+        if extensionWords > 0 { first |= 0x10 }
+        if padding > 0 { first |= 0x20 }
+        var packet: [UInt8] = [first, 0x80 | 96, UInt8(sequence >> 8), UInt8(sequence & 0xff)]
+            + bigEndian(UInt32(sequence) &* 3000) + bigEndian(ssrc)
+        for csrc in csrcs { packet += bigEndian(csrc) }
+        if extensionWords > 0 {
+            packet += [0xBE, 0xDE, 0, UInt8(extensionWords)]
+            for word in 0..<extensionWords { packet += [0x10, UInt8(word), 0x22, 0x33] }
+        }
+        packet += payload
+        if padding > 0 { packet += [UInt8](repeating: 0, count: padding - 1) + [UInt8(padding)] }
+        return packet
+    }
+
+    /// A compound RTCP packet: a sender report followed by an SDES with a CNAME, as RFC 3550 section 6.1 requires.
+    static func compound(ssrc: UInt32, packets: UInt32) -> [UInt8] {
+        senderReport(ssrc: ssrc, packets: packets)
+            + [0x81, 202, 0, 3] + bigEndian(ssrc) + [1, 4] + Array("clue".utf8) + [0, 0]
+    }
+
     /// A sender report without report blocks: 28 bytes.
     static func senderReport(ssrc: UInt32 = 0x1234_5678, packets: UInt32 = 7) -> [UInt8] {
         [0x80, 200, 0, 6] + bigEndian(ssrc) + bigEndian(0xE000_0000) + bigEndian(0x8000_0000)

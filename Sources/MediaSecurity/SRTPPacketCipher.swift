@@ -1,0 +1,257 @@
+import COpenSSL
+import SecureTransport
+
+/// The per-packet transform of one session key set (SRTP's or SRTCP's) over OpenSSL's EVP interface, which uses
+/// AES-NI and carry-less multiplication where the CPU has them: AES-GCM (RFC 7714) or AES counter mode with
+/// HMAC-SHA1 (RFC 3711 sections 4.1.1 and 4.2.1).
+///
+/// The EVP context is keyed once; each packet only sets the IV, so nothing is allocated per packet. Works in place
+/// on the caller's bytes; the caller has checked every length it passes.
+final class SRTPPacketCipher {
+    private let aead: Bool
+    /// The RTP or RTCP tag length of the profile.
+    let tagLength: Int
+    private let context: OpaquePointer
+    /// k_s, zero-padded to 16 bytes.
+    private let salt: UnsafeMutableRawPointer
+    /// The HMAC-SHA1 key's inner and outer hash states (AES-CM only).
+    private let hmacStates: UnsafeMutableRawPointer?
+    private let hmacStateSize: Int
+
+    init(profile: SRTPProtectionProfile, keys: SRTPSessionKeys.Keys, rtcp: Bool) throws(SRTPError) {
+        aead = profile.isAEAD
+        tagLength = rtcp ? profile.rtcpTagLength : profile.rtpTagLength
+        let cipher: OpaquePointer? = switch profile {
+        case .aeadAES128GCM: EVP_aes_128_gcm()
+        case .aeadAES256GCM: EVP_aes_256_gcm()
+        case .aes128CMHMACSHA1_80, .aes128CMHMACSHA1_32: EVP_aes_128_ctr()
+        }
+        guard let cipher, let context = EVP_CIPHER_CTX_new() else { throw .cipherFailure }
+        guard EVP_CipherInit_ex(context, cipher, nil, keys.encryption, nil, 1) == 1 else {
+            EVP_CIPHER_CTX_free(context)
+            throw .cipherFailure
+        }
+        self.context = context
+        salt = UnsafeMutableRawPointer.allocate(byteCount: 16, alignment: 8)
+        salt.initializeMemory(as: UInt8.self, repeating: 0, count: 16)
+        salt.copyMemory(from: keys.salt, byteCount: min(keys.salt.count, 16))
+        hmacStateSize = clue_hmac_sha1_state_size()
+        if aead {
+            hmacStates = nil
+        } else {
+            let states = UnsafeMutableRawPointer.allocate(byteCount: 2 * hmacStateSize, alignment: 16)
+            clue_hmac_sha1_key_states(keys.authentication, keys.authentication.count, states, states + hmacStateSize)
+            hmacStates = states
+        }
+    }
+
+    deinit {
+        EVP_CIPHER_CTX_free(context)
+        salt.initializeMemory(as: UInt8.self, repeating: 0, count: 16)
+        salt.deallocate()
+        if let hmacStates {
+            hmacStates.initializeMemory(as: UInt8.self, repeating: 0, count: 2 * hmacStateSize)
+            hmacStates.deallocate()
+        }
+    }
+
+    // MARK: SRTP
+
+    /// Encrypts `packet[headerLength..<length]` and appends the tag; returns the SRTP length.
+    @inline(__always)
+    func sealRTP(_ packet: UnsafeMutableRawPointer, headerLength: Int, length: Int, ssrc: UInt32,
+                 index: UInt64) throws(SRTPError) -> Int {
+        var iv = initializationVector(ssrc: ssrc, index: index)
+        let bytes = packet.assumingMemoryBound(to: UInt8.self)
+        if aead {
+            // RFC 7714 section 8.1: the whole header (CSRCs and extensions included) is associated data.
+            try withUnsafeBytes(of: &iv) { iv throws(SRTPError) in
+                try gcm(encrypt: true, iv: iv, aad: bytes, aadLength: headerLength, aad2: nil, aad2Length: 0,
+                        data: bytes + headerLength, dataLength: length - headerLength, tag: bytes + length)
+            }
+        } else {
+            try withUnsafeBytes(of: &iv) { iv throws(SRTPError) in
+                try counterMode(iv: iv, data: bytes + headerLength, length: length - headerLength)
+            }
+            // RFC 3711 section 4.2: the tag covers the authenticated portion followed by the ROC.
+            var rolloverCounter = UInt32(truncatingIfNeeded: index >> 16).bigEndian
+            withUnsafeBytes(of: &rolloverCounter) { roc in
+                hmac(bytes, length: length, suffix: roc.baseAddress, suffixLength: 4, into: bytes + length)
+            }
+        }
+        return length + tagLength
+    }
+
+    /// Verifies the tag of the SRTP packet `packet[0..<length]` and decrypts it; returns the RTP length. AES-CM
+    /// leaves the packet untouched when the tag fails; GCM decrypts while it authenticates.
+    @inline(__always)
+    func openRTP(_ packet: UnsafeMutableRawPointer, headerLength: Int, length: Int, ssrc: UInt32,
+                 index: UInt64) throws(SRTPError) -> Int {
+        let plainLength = length - tagLength
+        var iv = initializationVector(ssrc: ssrc, index: index)
+        let bytes = packet.assumingMemoryBound(to: UInt8.self)
+        if aead {
+            try withUnsafeBytes(of: &iv) { iv throws(SRTPError) in
+                try gcm(encrypt: false, iv: iv, aad: bytes, aadLength: headerLength, aad2: nil, aad2Length: 0,
+                        data: bytes + headerLength, dataLength: plainLength - headerLength, tag: bytes + plainLength)
+            }
+        } else {
+            var rolloverCounter = UInt32(truncatingIfNeeded: index >> 16).bigEndian
+            try withUnsafeBytes(of: &rolloverCounter) { roc throws(SRTPError) in
+                try verifyHMAC(bytes, length: plainLength, suffix: roc.baseAddress, suffixLength: 4,
+                               tag: bytes + plainLength)
+            }
+            try withUnsafeBytes(of: &iv) { iv throws(SRTPError) in
+                try counterMode(iv: iv, data: bytes + headerLength, length: plainLength - headerLength)
+            }
+        }
+        return plainLength
+    }
+
+    // MARK: SRTCP
+
+    /// Encrypts `packet[8..<length]` and appends the tag and the E flag with `index` (RFC 3711 section 3.4; RFC
+    /// 7714 section 9.1 puts the tag before the index, RFC 3711 after it); returns the SRTCP length.
+    @inline(__always)
+    func sealRTCP(_ packet: UnsafeMutableRawPointer, length: Int, ssrc: UInt32,
+                  index: UInt32) throws(SRTPError) -> Int {
+        var iv = initializationVector(ssrc: ssrc, index: UInt64(index))
+        var trailer = (UInt32(1) << 31 | index).bigEndian
+        let bytes = packet.assumingMemoryBound(to: UInt8.self)
+        let body = minimumRTCPLength
+        if aead {
+            // RFC 7714 section 9.2: the associated data is the first 8 octets and the E flag with the index.
+            try withUnsafeBytes(of: &iv) { iv throws(SRTPError) in
+                try withUnsafeBytes(of: &trailer) { trailer throws(SRTPError) in
+                    try gcm(encrypt: true, iv: iv, aad: bytes, aadLength: body,
+                            aad2: trailer.baseAddress!.assumingMemoryBound(to: UInt8.self), aad2Length: 4,
+                            data: bytes + body, dataLength: length - body, tag: bytes + length)
+                }
+            }
+            UnsafeMutableRawPointer(bytes + length + tagLength).storeBytes(of: trailer, as: UInt32.self)
+        } else {
+            try withUnsafeBytes(of: &iv) { iv throws(SRTPError) in
+                try counterMode(iv: iv, data: bytes + body, length: length - body)
+            }
+            UnsafeMutableRawPointer(bytes + length).storeBytes(of: trailer, as: UInt32.self)
+            hmac(bytes, length: length + srtcpIndexLength, suffix: nil, suffixLength: 0,
+                 into: bytes + length + srtcpIndexLength)
+        }
+        return length + tagLength + srtcpIndexLength
+    }
+
+    /// Where an SRTCP packet of `length` bytes keeps its E flag and index.
+    @inline(__always)
+    func rtcpTrailerOffset(length: Int) -> Int {
+        aead ? length - srtcpIndexLength : length - tagLength - srtcpIndexLength
+    }
+
+    /// Verifies and, if `encrypted` (the E flag), decrypts the SRTCP packet `packet[0..<length]`; returns the RTCP
+    /// length.
+    @inline(__always)
+    func openRTCP(_ packet: UnsafeMutableRawPointer, length: Int, ssrc: UInt32, index: UInt32,
+                  encrypted: Bool) throws(SRTPError) -> Int {
+        let plainLength = length - tagLength - srtcpIndexLength
+        let trailerOffset = rtcpTrailerOffset(length: length)
+        var iv = initializationVector(ssrc: ssrc, index: UInt64(index))
+        let bytes = packet.assumingMemoryBound(to: UInt8.self)
+        let body = encrypted ? minimumRTCPLength : plainLength
+        if aead {
+            // Without the E flag the whole packet is associated data and nothing is encrypted (RFC 7714 9.2).
+            try withUnsafeBytes(of: &iv) { iv throws(SRTPError) in
+                try gcm(encrypt: false, iv: iv, aad: bytes, aadLength: body, aad2: bytes + trailerOffset,
+                        aad2Length: srtcpIndexLength, data: bytes + body, dataLength: plainLength - body,
+                        tag: bytes + plainLength)
+            }
+        } else {
+            try verifyHMAC(bytes, length: plainLength + srtcpIndexLength, suffix: nil, suffixLength: 0,
+                           tag: bytes + plainLength + srtcpIndexLength)
+            if encrypted {
+                try withUnsafeBytes(of: &iv) { iv throws(SRTPError) in
+                    try counterMode(iv: iv, data: bytes + body, length: plainLength - body)
+                }
+            }
+        }
+        return plainLength
+    }
+
+    // MARK: Primitives
+
+    /// The IV before XOR with the salt: the SSRC, then the 48-bit index right after it (RFC 7714 sections 8.1 and
+    /// 9.1, 12 octets from octet 2; RFC 3711 section 4.1.1, 16 octets from octet 4, the last two the block counter).
+    @inline(__always)
+    private func initializationVector(ssrc: UInt32, index: UInt64) -> (UInt64, UInt64) {
+        // Big-endian: GCM's 12 bytes are 00 00 S S S S I I I I I I; AES-CM's 16 are 0000 SSSS IIIIII 00 00.
+        let first: UInt64
+        let second: UInt64
+        if aead {
+            first = UInt64(ssrc) << 16 | index >> 32
+            second = (index & 0xffff_ffff) << 32
+        } else {
+            first = UInt64(ssrc)
+            second = index << 16
+        }
+        let saltWords = salt.assumingMemoryBound(to: UInt64.self)
+        return (first.bigEndian ^ saltWords[0], second.bigEndian ^ saltWords[1])
+    }
+
+    @inline(__always)
+    private func counterMode(iv: UnsafeRawBufferPointer, data: UnsafeMutablePointer<UInt8>,
+                             length: Int) throws(SRTPError) {
+        guard length > 0 else { return }
+        var written: Int32 = 0
+        guard EVP_EncryptInit_ex(context, nil, nil, nil, iv.baseAddress!.assumingMemoryBound(to: UInt8.self)) == 1,
+              EVP_EncryptUpdate(context, data, &written, data, Int32(length)) == 1 else { throw .cipherFailure }
+    }
+
+    @inline(__always)
+    private func gcm(encrypt: Bool, iv: UnsafeRawBufferPointer, aad: UnsafePointer<UInt8>, aadLength: Int,
+                     aad2: UnsafePointer<UInt8>?, aad2Length: Int, data: UnsafeMutablePointer<UInt8>,
+                     dataLength: Int, tag: UnsafeMutablePointer<UInt8>) throws(SRTPError) {
+        var written: Int32 = 0
+        guard EVP_CipherInit_ex(context, nil, nil, nil, iv.baseAddress!.assumingMemoryBound(to: UInt8.self),
+                                encrypt ? 1 : 0) == 1 else { throw .cipherFailure }
+        if !encrypt, EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_GCM_SET_TAG, Int32(tagLength), tag) != 1 {
+            throw .cipherFailure
+        }
+        guard EVP_CipherUpdate(context, nil, &written, aad, Int32(aadLength)) == 1 else { throw .cipherFailure }
+        if let aad2, EVP_CipherUpdate(context, nil, &written, aad2, Int32(aad2Length)) != 1 {
+            throw .cipherFailure
+        }
+        if dataLength > 0, EVP_CipherUpdate(context, data, &written, data, Int32(dataLength)) != 1 {
+            throw .cipherFailure
+        }
+        guard EVP_CipherFinal_ex(context, data + dataLength, &written) == 1 else {
+            // On decryption the only failure left is the tag (OpenSSL compares it in constant time).
+            throw encrypt ? .cipherFailure : .authenticationFailed
+        }
+        if encrypt, EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_GCM_GET_TAG, Int32(tagLength), tag) != 1 {
+            throw .cipherFailure
+        }
+    }
+
+    @inline(__always)
+    private func hmac(_ message: UnsafePointer<UInt8>, length: Int, suffix: UnsafeRawPointer?, suffixLength: Int,
+                      into tag: UnsafeMutablePointer<UInt8>) {
+        var digest: (UInt64, UInt64, UInt32) = (0, 0, 0)
+        withUnsafeMutableBytes(of: &digest) { digest in
+            let output = digest.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            clue_hmac_sha1_digest(hmacStates, hmacStates! + hmacStateSize, message, length, suffix, suffixLength,
+                                  output)
+            tag.update(from: output, count: tagLength)
+        }
+    }
+
+    @inline(__always)
+    private func verifyHMAC(_ message: UnsafePointer<UInt8>, length: Int, suffix: UnsafeRawPointer?,
+                            suffixLength: Int, tag: UnsafePointer<UInt8>) throws(SRTPError) {
+        var digest: (UInt64, UInt64, UInt32) = (0, 0, 0)
+        let matches = withUnsafeMutableBytes(of: &digest) { digest in
+            let output = digest.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            clue_hmac_sha1_digest(hmacStates, hmacStates! + hmacStateSize, message, length, suffix, suffixLength,
+                                  output)
+            return CRYPTO_memcmp(output, tag, tagLength) == 0
+        }
+        guard matches else { throw .authenticationFailed }
+    }
+}
