@@ -79,6 +79,20 @@ extension Conference {
             descriptions: [LocalizedText("each site in turn", lang: "en")]))
         views.append(SceneView(sceneViewID: SwitchedCaptures.roundRobinViewID,
                                mediaCaptureIDs: [SwitchedCaptures.roundRobinID]))
+        // The latest speakers composed (up to four, speaker first): MaxCaptures <= 4 over every site's center
+        // camera is RFC 8845 section 7.2.1's "switched and composed" case.
+        captures.append(MediaCapture(
+            captureID: SwitchedCaptures.composedID, kind: .video, captureSceneID: SwitchedCaptures.sceneID,
+            spatiality: .spatial(Self.screenArea(position: 0, of: 1)),
+            composition: .multipleContent(MultipleContentCapture(
+                content: roundRobinContent.isEmpty ? nil : CaptureContent(mediaCaptureIDs: roundRobinContent),
+                policy: .soundLevel(0),
+                maxCaptures: MaxCaptures(UInt16(max(1, min(SwitchedCaptures.composedTiles, roundRobinContent.count)))),
+                allowSubsetChoice: false)),
+            encodingGroupID: videoGroup,
+            descriptions: [LocalizedText("the latest speakers side by side", lang: "en")]))
+        views.append(SceneView(sceneViewID: SwitchedCaptures.composedViewID,
+                               mediaCaptureIDs: [SwitchedCaptures.composedID]))
 
         let mixContent = others.flatMap { sources in
             sources.mixerAudio.compactMap { sources.site.bridgeID(.audioCapture, $0) }
@@ -100,7 +114,7 @@ extension Conference {
 
         // The switched scene's captures lead the document, then the sites'.
         let switchedIDs = Set(SwitchedCaptures.allSlots.map(\.captureID)
-            + [SwitchedCaptures.roundRobinID, SwitchedCaptures.mixedAudioID])
+            + [SwitchedCaptures.roundRobinID, SwitchedCaptures.composedID, SwitchedCaptures.mixedAudioID])
         captures = captures.filter { switchedIDs.contains($0.captureID) }
             + captures.filter { !switchedIDs.contains($0.captureID) }
 

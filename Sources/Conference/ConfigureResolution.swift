@@ -55,6 +55,9 @@ extension Conference {
                     // decide who talks.
                     main.formUnion(SwitchedCaptures.candidates(for: slot, in: sources))
                     mixer = true
+                } else if id == SwitchedCaptures.composedID {
+                    // Any site may be among the latest speakers.
+                    if let center = sources.centerVideo { main.insert(center) }
                 } else if id == SwitchedCaptures.roundRobinID {
                     guard let center = sources.centerVideo else { continue }
                     if let subset = encoding.configuredContent,

@@ -19,6 +19,8 @@ public enum RouteSource: Sendable, Hashable {
     case capture(SourceCapture)
     /// Mix the audio of everyone except `excluding` (Table 8's AC0).
     case mix(excluding: String)
+    /// Compose these captures into one picture, in this order (speaker first): the composed MCC.
+    case composed([SourceCapture])
     /// Nothing to send right now (no one left to show at this position).
     case nothing
 }
@@ -102,10 +104,13 @@ public struct RoutingPlanChanges: Sendable, Hashable {
     /// The sources to ask for a keyframe: each new captured source of a started or switched stream, once.
     public var keyframeRequests: [SourceCapture] {
         var seen = Set<SourceCapture>()
-        return (started + switched.map(\.to)).compactMap { route -> SourceCapture? in
-            guard case .capture(let source) = route.source, seen.insert(source).inserted else { return nil }
-            return source
-        }
+        return (started + switched.map(\.to)).flatMap { route -> [SourceCapture] in
+            switch route.source {
+            case .capture(let source): [source]
+            case .composed(let sources): sources
+            case .mix, .nothing: []
+            }
+        }.filter { seen.insert($0).inserted }
     }
 }
 
@@ -176,6 +181,12 @@ extension Conference {
             if fills[slot.screens] == nil { fills[slot.screens] = SwitchedCaptures.fill(screens: slot.screens, from: ranked) }
             guard let filled = fills[slot.screens]?[slot.position] else { return .nothing }
             return .capture(SourceCapture(participant: filled.site, captureID: filled.capture))
+        }
+        if id == SwitchedCaptures.composedID {
+            let shown = ranked.prefix(SwitchedCaptures.composedTiles).compactMap { sources in
+                sources.centerVideo.map { SourceCapture(participant: sources.participant, captureID: $0) }
+            }
+            return shown.isEmpty ? .nothing : .composed(shown)
         }
         if id == SwitchedCaptures.roundRobinID {
             var candidates = ranked.sorted { $0.site.number < $1.site.number }.compactMap { sources in

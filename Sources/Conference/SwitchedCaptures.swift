@@ -12,6 +12,12 @@ enum SwitchedCaptures {
     static let mixedAudioViewID = "SV6"
     static let roundRobinID = "MCC10"
     static let roundRobinViewID = "SV5"
+    /// The latest speakers' sites composed into one picture (RFC 8845 section 7.2: switched and composed, MaxCaptures
+    /// above one), for a consumer with one screen that wants to see several sites at once.
+    static let composedID = "MCC11"
+    static let composedViewID = "SV7"
+    /// How many sites the composed capture shows at most (a 2x2 layout).
+    static let composedTiles = 4
 
     /// One switched video capture: its place in its scene view and how it picks its content.
     struct Slot: Sendable, Hashable {

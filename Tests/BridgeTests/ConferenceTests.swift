@@ -209,6 +209,48 @@ extension LiveBridgeTests {
 }
 
 extension LiveBridgeTests {
+/// The composed capture (MCC11): the bridge decodes the latest speakers' video, lays it out 2x2 and encodes it once
+/// for everyone who shows the same sites in the same codec.
+@Suite struct ComposedCaptureTests {
+    /// Alice talks (red), bob (green) and carol (blue) are quiet; dave configures MCC11 and sees one picture: alice
+    /// top left (the speaker first), bob and carol in the next tiles, the fourth tile black; CaptID says MCC11.
+    @Test func composedCaptureShowsTheLatestSpeakers() throws {
+        let bridge = try BridgeProcess(extraYAML: "", usersYAML: "{ alice: secret, bob: secret, carol: secret, dave: secret }")
+        typealias Site = ConferenceMediaTests.Site
+        let sites = [
+            Site(user: "alice", tone: 440, colour: "red"),
+            Site(user: "bob", tone: 660, colour: "green", extra: ["--tone-gain-db", "-70"]),
+            Site(user: "carol", tone: 880, colour: "blue", extra: ["--tone-gain-db", "-70"]),
+            Site(user: "dave", tone: 1000, colour: "white", extra: ["--tone-gain-db", "-70", "--configure", "MCC11"]),
+        ]
+        let peers = try ConferenceMediaTests.run(sites, on: bridge, duration: 9)
+        let dave = peers[3]
+        let tail = "\nbridge:\n\(bridge.log.suffix(3000))"
+        let choices = (dave["clue.configure_choices"] as? [[String]]) ?? []
+        #expect(choices.map { $0[0] } == ["MCC11"], "\(choices)\(tail)")
+        guard let label = choices.first?[1],
+              let mid = (dave["media.bridge_labels"] as? [String: String])?[label] else {
+            Issue.record("dave configured nothing: \(dave.json)")
+            return
+        }
+        let seconds = ((dave["received.video_by_mid.\(mid).per_second"] as? [[String: Any]]) ?? []).filter {
+            (3...6).contains($0["t_s"] as? Int ?? -1)
+        }
+        let layouts = seconds.compactMap { $0["quadrants"] as? [String] }
+        let expected = layouts.filter { layout in
+            layout.count == 4 && layout[0] == "red" && Set(layout[1...2]) == ["green", "blue"] && layout[3] == "black"
+        }
+        #expect(layouts.count >= 3 && expected.count >= layouts.count - 1, "dave saw \(layouts)\(tail)")
+        let extensions = (dave["received.rtp.by_mid.\(mid).extensions"] as? [String: [String: Any]]) ?? [:]
+        let captIDs = extensions.values.filter { ($0["uri"] as? String)?.hasSuffix("sdes:CaptId") == true }
+            .flatMap { ($0["values"] as? [[String: Any]] ?? []).compactMap { $0["text"] as? String } }
+        #expect(captIDs == ["MCC11"], "\(captIDs)")
+        #expect(!bridge.log.contains("Fatal error"))
+    }
+}
+}
+
+extension LiveBridgeTests {
 /// RFC 8845 section 12.3.3 with independent endpoints: a three-camera room, a three-screen room, a two-screen room
 /// and a single-screen endpoint in one conference. The three-camera room sends each camera on its own CLUE encoding
 /// (as the bridge configures them); each screen of the others shows what its configure chose.

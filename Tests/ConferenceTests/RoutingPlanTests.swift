@@ -100,3 +100,31 @@ import Testing
         #expect(conference.configure(of: "alpha")?.map(\.captureID) == ["AC0", "VC1"])
     }
 }
+
+extension RoutingPlanTests {
+    /// The composed capture shows the other sites' center cameras, the latest speaker first, and makes the bridge
+    /// configure those cameras; a site that leaves drops out of it.
+    @Test func composedCaptureFollowsTheSpeakers() throws {
+        var conference = Cast.conference()
+        let charlie = try #require(conference.participant("charlie"))
+        conference.setConfigure([CaptureEncoding(id: "grid", captureID: "MCC11",
+                                                 encodingID: charlie.videoEncodings[0].id)], of: "charlie")
+        let alpha = SourceCapture(participant: "alpha", captureID: "VC1")
+        let bravo = SourceCapture(participant: "bravo", captureID: "left")
+        #expect(conference.routingPlan(speakerOrder: ["bravo"], roundRobinTurn: 0)
+                    .source(for: "charlie", bridgeCapture: "MCC11") == .composed([bravo, alpha]))
+        #expect(conference.routingPlan(speakerOrder: ["alpha", "bravo"], roundRobinTurn: 0)
+                    .source(for: "charlie", bridgeCapture: "MCC11") == .composed([alpha, bravo]))
+        #expect(conference.configure(of: "alpha")?.map(\.captureID) == ["VC1"])
+        #expect(conference.configure(of: "bravo")?.map(\.captureID) == ["left"])
+        let advertised = conference.advertisement(for: "charlie").mediaCaptures.first { $0.captureID == "MCC11" }
+        guard case .multipleContent(let mcc) = advertised?.composition else {
+            Issue.record("MCC11 not advertised as an MCC: \(String(describing: advertised))")
+            return
+        }
+        #expect(mcc.maxCaptures == MaxCaptures(2) && mcc.policy == .soundLevel(0))
+        conference.leave("bravo")
+        #expect(conference.routingPlan(speakerOrder: ["bravo"], roundRobinTurn: 0)
+                    .source(for: "charlie", bridgeCapture: "MCC11") == .composed([alpha]))
+    }
+}

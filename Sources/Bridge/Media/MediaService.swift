@@ -56,6 +56,10 @@ final class MediaService: @unchecked Sendable {
     /// The video SSRCs each session sent so far (a multi-camera site sends one per configured capture).
     private var knownVideoSSRCs: [ObjectIdentifier: [UInt32]] = [:]
     private var lastKeyframeRequest: [VideoStream: ContinuousClock.Instant] = [:]
+    /// The rooms' compositions by their identity (their output is one more source stream), and the compositions
+    /// each input stream feeds.
+    private var compositions: [ObjectIdentifier: VideoComposition] = [:]
+    private var compositionInputs: [VideoStream: [VideoComposition]] = [:]
     /// Receivers get only the extensions the bridge sets (mid, CaptID): the sources' own are dropped.
     private let dropSourceExtensions = RTPHeaderExtensionIDMap()
     private let feedbackBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1500, alignment: 8)
@@ -283,8 +287,18 @@ final class MediaService: @unchecked Sendable {
     /// From a room's queue: every video output of the room's members from now on (outputs not named get nothing);
     /// keyframes are asked of the sources that gained a receiver.
     func applyVideoPlan(_ routes: [VideoRoute], members: Set<ObjectIdentifier>,
-                        keyframesFrom sources: Set<VideoStream>) {
+                        keyframesFrom sources: Set<VideoStream>, compositions roomCompositions: [VideoComposition] = [],
+                        retiring retired: [VideoComposition] = []) {
         ioQueue.async { [self] in
+            for composition in retired {
+                compositions[ObjectIdentifier(composition)] = nil
+                videoReceivers[composition.stream] = nil
+            }
+            for composition in roomCompositions { compositions[ObjectIdentifier(composition)] = composition }
+            compositionInputs = [:]
+            for composition in compositions.values {
+                for input in composition.key.inputs { compositionInputs[input, default: []].append(composition) }
+            }
             for source in videoReceivers.keys { videoReceivers[source]?.removeAll { members.contains($0.receiver) } }
             struct Output: Hashable {
                 var receiver: ObjectIdentifier
@@ -381,10 +395,35 @@ final class MediaService: @unchecked Sendable {
         }
     }
 
-    /// On the I/O queue: a PLI (RFC 4585 section 6.3.1) to a source stream, at most every 300 ms per stream.
+    /// From a composition's queue: its frame's packets, forwarded to its receivers like a source's.
+    func forwardComposed(_ packets: [[UInt8]], from stream: VideoStream) {
+        ioQueue.async { [self] in
+            let now = ContinuousClock.now
+            for packet in packets {
+                packet.withUnsafeBytes { bytes in
+                    guard let header = RTPHeader(bytes) else { return }
+                    forwardVideo(bytes, header: header, stream: stream, now: now)
+                }
+            }
+            socket?.flush()
+        }
+    }
+
+    /// From any queue: ask a source stream for a keyframe (a composition lost a frame of it).
+    func askKeyframe(from stream: VideoStream) {
+        ioQueue.async { [self] in requestKeyframe(from: stream, now: .now) }
+    }
+
+    /// On the I/O queue: a PLI (RFC 4585 section 6.3.1) to a source stream, at most every 300 ms per stream; for a
+    /// composition, a keyframe from its encoder.
     private func requestKeyframe(from source: VideoStream, now: ContinuousClock.Instant) {
-        guard let out = outbound[source.session], let socket else { return }
         if let last = lastKeyframeRequest[source], now - last < .milliseconds(300) { return }
+        if let composition = compositions[source.session] {
+            lastKeyframeRequest[source] = now
+            composition.requestKeyframe()
+            return
+        }
+        guard let out = outbound[source.session], let socket else { return }
         lastKeyframeRequest[source] = now
         let pli = RTCPPictureLossIndication(senderSSRC: out.legs.video?.localSSRC ?? 1, mediaSSRC: source.ssrc)
         guard let length = try? pli.serialize(into: feedbackBuffer),
@@ -403,6 +442,34 @@ final class MediaService: @unchecked Sendable {
         guard let length = try? forSource.serialize(into: feedbackBuffer),
               let protected = try? sourceOut.sender.protectRTCP(feedbackBuffer, length: length) else { return }
         socket.enqueue(UnsafeRawBufferPointer(rebasing: feedbackBuffer[0..<protected]), to: sourceOut.remote)
+    }
+
+    /// On the I/O queue: one video packet of a source stream (a participant's, or a composition's) to every output
+    /// it feeds now, each rewritten in its receiver's scratch buffer, protected and queued on the socket's batch.
+    private func forwardVideo(_ packet: UnsafeRawBufferPointer, header: RTPHeader, stream: VideoStream,
+                              now: ContinuousClock.Instant) {
+        guard let targets = videoReceivers[stream], let socket else { return }
+        let length = packet.count
+        for target in targets {
+            guard let out = outbound[target.receiver], length <= out.scratch.count else { continue }
+            out.scratch.copyMemory(from: packet)
+            let sendLength: Int?
+            let waiting: Bool
+            if let encoding = target.encoding, let output = out.clueOutputs[encoding] {
+                sendLength = out.forwardVideo(on: output, length: length, header: header,
+                                              sourceExtensions: dropSourceExtensions, now: now)
+                waiting = output.rewriter.waitingForKeyframe
+            } else {
+                sendLength = out.forwardVideo(length: length, header: header,
+                                              sourceExtensions: dropSourceExtensions, now: now)
+                waiting = out.video?.waitingForKeyframe == true
+            }
+            guard let sendLength else {
+                if waiting { requestKeyframe(from: stream, now: now) }
+                continue
+            }
+            socket.enqueue(UnsafeRawBufferPointer(rebasing: out.scratch[0..<sendLength]), to: out.remote)
+        }
     }
 
     /// On the I/O queue: what the bridge does with one decrypted packet from a session.
@@ -427,27 +494,17 @@ final class MediaService: @unchecked Sendable {
                     room.queue.async { room.videoSeen(from: key, ssrc: header.ssrc, mid: mid) }
                 }
                 let stream = VideoStream(session: key, ssrc: header.ssrc)
-                guard let targets = videoReceivers[stream], let socket else { return }
-                for target in targets {
-                    guard let out = outbound[target.receiver], length <= out.scratch.count else { continue }
-                    out.scratch.copyMemory(from: packet)
-                    let sendLength: Int?
-                    let waiting: Bool
-                    if let encoding = target.encoding, let output = out.clueOutputs[encoding] {
-                        sendLength = out.forwardVideo(on: output, length: length, header: header,
-                                                      sourceExtensions: dropSourceExtensions, now: now)
-                        waiting = output.rewriter.waitingForKeyframe
-                    } else {
-                        sendLength = out.forwardVideo(length: length, header: header,
-                                                      sourceExtensions: dropSourceExtensions, now: now)
-                        waiting = out.video?.waitingForKeyframe == true
+                if let feeds = compositionInputs[stream] {
+                    let payload = Array(packet[header.payloadRange])
+                    for composition in feeds {
+                        composition.queue.async {
+                            composition.receive(stream, payload: payload, payloadType: header.payloadType,
+                                                sequenceNumber: header.sequenceNumber, timestamp: header.timestamp,
+                                                marker: header.marker)
+                        }
                     }
-                    guard let sendLength else {
-                        if waiting { requestKeyframe(from: stream, now: now) }
-                        continue
-                    }
-                    socket.enqueue(UnsafeRawBufferPointer(rebasing: out.scratch[0..<sendLength]), to: out.remote)
                 }
+                forwardVideo(packet, header: header, stream: stream, now: now)
             } else if let room = roomOfSession[key] {
                 let level = outbound[key]?.legs.audio?.audioLevelExtensionID.flatMap {
                     AudioLevel(packet: packet, header: header, id: $0)?.level

@@ -2,6 +2,7 @@ import Conference
 import Dispatch
 import Logging
 import Media
+import SDP
 
 /// One room's media decisions, on the room's own serial queue: the audio mixer (every 20 ms), the speaker tracker,
 /// and which participant's video each receiver gets (the current speaker's, or the previous one for the speaker
@@ -46,6 +47,8 @@ final class RoomMedia: @unchecked Sendable {
     private var videoPlan: [MediaService.VideoRoute] = []
     /// Video streams seen before their session's join reached this queue.
     private var earlyVideoStreams: [ObjectIdentifier: [(ssrc: UInt32, mid: String?)]] = [:]
+    /// The compositions the plan uses, by what they show (made when someone first shows those sites composed).
+    private var compositions: [VideoComposition.Key: VideoComposition] = [:]
     /// Participants the operator muted: never shown to anyone.
     private var videoMuted: Set<ObjectIdentifier> = []
     private var timer: DispatchSourceTimer?
@@ -175,6 +178,7 @@ final class RoomMedia: @unchecked Sendable {
             !tracker.order.contains(members[key]?.name ?? "")
         }
         var routes: [MediaService.VideoRoute] = []
+        var used: [VideoComposition.Key: VideoComposition] = [:]
         for (receiver, member) in members.sorted(by: { $0.value.name < $1.value.name })
         where member.legs.video?.bridgeSends == true {
             guard let source = ranked.first(where: {
@@ -191,15 +195,28 @@ final class RoomMedia: @unchecked Sendable {
                 // has not configured gets the speaker on its ordinary video (above).
                 guard conference.participant(planned.receiver)?.configure != nil,
                       let receiver = byName[planned.receiver],
-                      let leg = members[receiver]?.legs.clueVideo[planned.encodingID],
-                      case .capture(let capture) = planned.source, let source = byName[capture.participant],
-                      source != receiver, !videoMuted.contains(source),
-                      let route = route(to: receiver, leg: leg, from: source, capture: capture.captureID,
-                                        encoding: planned.encodingID, captureID: planned.bridgeCaptureID)
-                else { continue }
-                routes.append(route)
+                      let leg = members[receiver]?.legs.clueVideo[planned.encodingID] else { continue }
+                switch planned.source {
+                case .capture(let capture):
+                    guard let source = byName[capture.participant], source != receiver, !videoMuted.contains(source),
+                          let route = route(to: receiver, leg: leg, from: source, capture: capture.captureID,
+                                            encoding: planned.encodingID, captureID: planned.bridgeCaptureID)
+                    else { continue }
+                    routes.append(route)
+                case .composed(let captures):
+                    guard let route = composedRoute(to: receiver, leg: leg, showing: captures, byName: byName,
+                                                    encoding: planned.encodingID, captureID: planned.bridgeCaptureID,
+                                                    into: &used) else { continue }
+                    routes.append(route)
+                case .mix, .nothing:
+                    continue
+                }
             }
         }
+        let retired = compositions.filter { used[$0.key] == nil }.map(\.value)
+        for composition in retired { composition.stop() }
+        for (key, composition) in used where compositions[key] == nil { composition.start() }
+        compositions = used
         guard routes != videoPlan else { return }
         struct Feed: Hashable {
             var receiver: ObjectIdentifier
@@ -215,7 +232,39 @@ final class RoomMedia: @unchecked Sendable {
             logger.debug("video switched", metadata: [
                 "room": "\(id)", "speaker": "\(tracker.speaker ?? "none")", "outputs": "\(switched.count)"])
         }
-        service.applyVideoPlan(routes, members: Set(members.keys), keyframesFrom: Set(switched.map(\.stream)))
+        service.applyVideoPlan(routes, members: Set(members.keys), keyframesFrom: Set(switched.map(\.stream)),
+                               compositions: Array(compositions.values), retiring: retired)
+    }
+
+    /// A route from the composition of `captures` (speaker first) in the receiver's codec to one of its outputs; the
+    /// composition is shared with every receiver showing the same sites in the same codec. Nil when none of the
+    /// sites sends video yet or the receiver's codec cannot be encoded.
+    private func composedRoute(to receiver: ObjectIdentifier, leg: MediaLegs.Leg, showing captures: [SourceCapture],
+                               byName: [String: ObjectIdentifier], encoding: String, captureID: String,
+                               into used: inout [VideoComposition.Key: VideoComposition]) -> MediaService.VideoRoute? {
+        guard let codec = VideoCodec(leg.sendCodec) else { return nil }
+        var ordered: [MediaService.VideoStream] = []
+        var codecs: [MediaService.VideoStream: [UInt8: VideoCodec]] = [:]
+        for capture in captures {
+            guard let source = byName[capture.participant], source != receiver, !videoMuted.contains(source),
+                  let (ssrc, sourceLeg) = members[source]?.videoSource(capture: capture.captureID) else { continue }
+            let stream = MediaService.VideoStream(session: source, ssrc: ssrc)
+            ordered.append(stream)
+            codecs[stream] = sourceLeg.codecs.compactMapValues(VideoCodec.init)
+        }
+        guard !ordered.isEmpty else { return nil }
+        let key = VideoComposition.Key(inputs: Set(ordered), codec: codec)
+        let existing = used[key] ?? compositions[key]
+        guard let composition = existing ?? (try? VideoComposition(key: key, service: service, logger: logger)) else {
+            return nil
+        }
+        used[key] = composition
+        let tiles = ordered, payloadCodecs = codecs
+        composition.queue.async { composition.show(tiles, codecs: payloadCodecs) }
+        return MediaService.VideoRoute(receiver: receiver, encoding: encoding, source: ObjectIdentifier(composition),
+                                       ssrc: composition.ssrc,
+                                       payloadTypes: [VideoComposition.payloadType: leg.sendPayloadType],
+                                       captureID: captureID)
     }
 
     /// A route from one of a source's video streams (the one carrying `capture`, else its ordinary video) to one

@@ -141,6 +141,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--encodings-in", choices=["reinvite", "offer"], default="reinvite",
                         help="with --cameras: add the encodings' sections by re-INVITE once our advertisement is "
                              "acknowledged (RFC 8848 section 5), or put them in the initial offer (section 4.5.1)")
+    parser.add_argument("--configure", metavar="CAPTURE,CAPTURE,..",
+                        help="configure exactly these of the bridge's captures (e.g. MCC11, the composed one)")
     parser.add_argument("--screens", type=int, metavar="N",
                         help="configure the bridge's scene view of N video captures (one per screen)")
     parser.add_argument("--no-clue", action="store_true",
@@ -309,7 +311,8 @@ class Endpoint:
             send=self.channel.send, initiator=initiator, model=model, clue_id=self.args.clue_id, xsd=self.xsd,
             configure_unknown=self.args.configure_unknown,
             reference_time=self.invite_sent_at if self.invite_sent_at is not None else self.base, name=self.name,
-            screens=getattr(self.args, "screens", None), on_configured=self.configured)
+            screens=getattr(self.args, "screens", None), on_configured=self.configured,
+            wanted=[c for c in (getattr(self.args, "configure", None) or "").split(",") if c] or None)
         self.participant.start()
 
     def add_encoding_transceivers(self) -> None:

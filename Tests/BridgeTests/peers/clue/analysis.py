@@ -233,13 +233,25 @@ def classify(rgb: tuple[float, float, float]) -> str:
 
 
 def mean_rgb(frame) -> tuple[float, float, float]:
+    return mean_rgbs(frame)[0]
+
+
+def mean_rgbs(frame) -> list[tuple[float, float, float]]:
+    """The whole frame's mean colour, then each quadrant's (top left, top right, bottom left, bottom right; the
+    middle of each, away from the edges a codec blurs)."""
     small = frame.reformat(width=16, height=12, format="rgb24")
     plane = small.planes[0]
     data = bytes(plane)
     row = small.width * 3
-    pixels = b"".join(data[y * plane.line_size:y * plane.line_size + row] for y in range(small.height))
-    count = small.width * small.height
-    return (sum(pixels[0::3]) / count, sum(pixels[1::3]) / count, sum(pixels[2::3]) / count)
+    rows = [data[y * plane.line_size:y * plane.line_size + row] for y in range(small.height)]
+
+    def mean(xs: range, ys: range) -> tuple[float, float, float]:
+        pixels = b"".join(rows[y][xs.start * 3:xs.stop * 3] for y in ys)
+        count = len(pixels) // 3
+        return (sum(pixels[0::3]) / count, sum(pixels[1::3]) / count, sum(pixels[2::3]) / count)
+
+    return [mean(range(0, 16), range(0, 12)), mean(range(2, 6), range(2, 4)), mean(range(10, 14), range(2, 4)),
+            mean(range(2, 6), range(8, 10)), mean(range(10, 14), range(8, 10))]
 
 
 class VideoAnalyzer:
@@ -268,7 +280,7 @@ class VideoAnalyzer:
             if resolution not in self.resolutions:
                 self.resolutions.append(resolution)
         try:
-            rgb = mean_rgb(frame)
+            rgb, *quadrants = mean_rgbs(frame)
         except Exception as error:
             self.errors += 1
             if self.errors <= 3:
@@ -282,20 +294,24 @@ class VideoAnalyzer:
                 self.changes.append({"colour": colour, "ms_after_200": ms_after(base, now),
                                      "rgb": [round(c) for c in rgb]})
         index = max(0, int(now - (base or self.first_at)))
-        entry = self.bins.setdefault(index, [0, 0.0, 0.0, 0.0, {}])
+        entry = self.bins.setdefault(index, [0, 0.0, 0.0, 0.0, {}, [{}, {}, {}, {}]])
         entry[0] += 1
         for i in range(3):
             entry[1 + i] += rgb[i]
         entry[4][colour] = entry[4].get(colour, 0) + 1
+        for votes, quadrant in zip(entry[5], quadrants):
+            name = classify(quadrant)
+            votes[name] = votes.get(name, 0) + 1
 
     def report(self) -> dict:
         series = []
         for index in sorted(self.bins):
-            frames, r, g, b, votes = self.bins[index]
+            frames, r, g, b, votes, quadrants = self.bins[index]
             mean = (r / frames, g / frames, b / frames)
             series.append({"t_s": index, "frames": frames, "rgb": [round(c) for c in mean],
                            "colour": classify(mean), "majority": max(votes, key=votes.get) if votes else None,
-                           "frame_colours": votes})
+                           "frame_colours": votes,
+                           "quadrants": [max(q, key=q.get) if q else None for q in quadrants]})
         base = self.base()
         return {
             "frames": self.frames,

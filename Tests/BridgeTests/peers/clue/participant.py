@@ -30,10 +30,12 @@ class Participant:
     def __init__(self, send: Callable[[str], None], initiator: bool, model: m.AdvertisementModel,
                  clue_id: Optional[str] = None, xsd: Optional[str] = None, configure_unknown: bool = False,
                  reference_time: Optional[float] = None, name: str = "peer", screens: Optional[int] = None,
-                 on_configured: Optional[Callable[[list[tuple[str, str]]], None]] = None):
+                 on_configured: Optional[Callable[[list[tuple[str, str]]], None]] = None,
+                 wanted: Optional[list[str]] = None):
         """screens: configure the remote scene view with that many video captures (one per screen), each on its
         own encoding; on_configured(choices) is told each configure of our captures we accept."""
         self.screens = screens
+        self.wanted = wanted
         self.on_configured = on_configured
         self.send_text = send
         self.initiator = initiator
@@ -125,6 +127,8 @@ class Participant:
         if self.configure_unknown:
             encodings = next((g[1] for g in model.encoding_groups.values() if g[1]), ["ENC-NONE"])
             return [("NO-SUCH-CAPTURE", encodings[0])]
+        if self.wanted:
+            return self._choose_captures(model, self.wanted)
         if self.screens:
             return self._choose_view(model, self.screens)
         ordered = sorted(model.captures, key=lambda c: 0 if c.media_type == "video" else 1)
@@ -133,6 +137,17 @@ class Participant:
             if encodings:
                 return [(capture.capture_id, encodings[0])]
         return []
+
+    def _choose_captures(self, model: m.AdvertisementModel, wanted: list[str]) -> list[tuple[str, str]]:
+        """These captures (those the advertisement has), each on a distinct encoding."""
+        choices: list[tuple[str, str]] = []
+        used: set[str] = set()
+        for capture in wanted:
+            encoding = next((e for e in model.encodings_for(capture) if e not in used), None)
+            if encoding is not None:
+                used.add(encoding)
+                choices.append((capture, encoding))
+        return choices
 
     def _choose_view(self, model: m.AdvertisementModel, screens: int) -> list[tuple[str, str]]:
         """The first scene view made of `screens` video captures, left to right, each on a distinct encoding (as
