@@ -71,16 +71,28 @@ public struct BridgeConfiguration: Sendable, Equatable {
         public var allowPlainRTP: Bool
         public var pin: String?
         public var maxParticipants: Int?
+        /// What a participant that takes one video stream (a plain SIP endpoint, or a CLUE site that has not
+        /// configured anything) sees on its ordinary video.
+        public var videoLayout: VideoLayout
 
         public init(id: String, name: String? = nil, allowAnonymous: Bool = false, allowPlainRTP: Bool = false,
-                    pin: String? = nil, maxParticipants: Int? = nil) {
+                    pin: String? = nil, maxParticipants: Int? = nil, videoLayout: VideoLayout = .speaker) {
             self.id = id
             self.name = name
             self.allowAnonymous = allowAnonymous
             self.allowPlainRTP = allowPlainRTP
             self.pin = pin
             self.maxParticipants = maxParticipants
+            self.videoLayout = videoLayout
         }
+    }
+
+    /// `video_layout` of a room.
+    public enum VideoLayout: String, Sendable, Equatable, CaseIterable {
+        /// The current speaker (the previous one for the speaker itself), switched without re-encoding.
+        case speaker
+        /// The latest speakers side by side (up to 2x2), composed and encoded by the bridge.
+        case composed
     }
 
     public struct AdminSettings: Sendable, Equatable {
@@ -258,7 +270,7 @@ extension BridgeConfiguration {
             var seen = Set<String>()
             config.rooms = try rooms.sequence().map { item throws(ConfigurationError) in
                 let fields = try item.mapping(allowed: ["id", "name", "allow_anonymous", "allow_plain_rtp", "pin",
-                                                       "max_participants"])
+                                                       "max_participants", "video_layout"])
                 guard let idNode = fields["id"] else { throw item.error("a room needs an id") }
                 let id = try idNode.string()
                 guard Self.isValidRoomID(id) else {
@@ -270,6 +282,14 @@ extension BridgeConfiguration {
                 if let flag = fields["allow_anonymous"] { room.allowAnonymous = try flag.bool() }
                 if let flag = fields["allow_plain_rtp"] { room.allowPlainRTP = try flag.bool() }
                 if let pin = fields["pin"] { room.pin = try pin.string() }
+                if let layout = fields["video_layout"] {
+                    let text = try layout.string()
+                    guard let value = VideoLayout(rawValue: text) else {
+                        throw layout.error("video_layout must be one of "
+                            + VideoLayout.allCases.map(\.rawValue).joined(separator: ", "))
+                    }
+                    room.videoLayout = value
+                }
                 if let limit = fields["max_participants"] {
                     let value = try limit.int()
                     guard value > 0 else { throw limit.error("max_participants must be positive") }

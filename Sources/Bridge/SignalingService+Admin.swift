@@ -135,7 +135,7 @@ extension SignalingService.Room {
     init(entry: RoomEntry) {
         self.init(id: entry.definition.id, allowAnonymous: entry.definition.allowAnonymous,
                   allowPlainRTP: entry.definition.allowPlainRTP, maxParticipants: entry.definition.maxParticipants,
-                  locked: entry.locked, pin: entry.definition.pin)
+                  locked: entry.locked, pin: entry.definition.pin, videoLayout: entry.definition.videoLayout)
     }
 }
 

@@ -19,6 +19,7 @@ final class SignalingService: @unchecked Sendable {
         var locked = false
         /// When set, callers must also give the room's PIN: `sip:ROOM*PIN@bridge` or `sip:ROOM@bridge;pin=PIN`.
         var pin: String?
+        var videoLayout: BridgeConfiguration.VideoLayout = .speaker
     }
 
     /// One admitted caller.
@@ -39,7 +40,9 @@ final class SignalingService: @unchecked Sendable {
     private var authenticator: DigestAuthenticator
     /// Only HA1 digests: the configured passwords are hashed once at start and not kept.
     var credentials: [String: DigestHA1]
-    var rooms: [String: Room]
+    var rooms: [String: Room] {
+        didSet { media?.setVideoLayouts(rooms.mapValues(\.videoLayout)) }
+    }
     private let screening = RequestScreening(supportedOptions: ["timer"])
     private(set) var calls: [DialogID: Call] = [:]
     /// The next deadline of each dialog that has one (a 2xx awaiting its ACK, a glare retry): kept beside the calls
@@ -61,7 +64,9 @@ final class SignalingService: @unchecked Sendable {
     /// Wrong room PINs per source address: more than 5 a minute and the source is refused for the rest of it.
     private var pinFailures = FailureThrottle(limit: 5, window: .seconds(60))
     /// The media plane; each admitted call gets a session there, closed when the call ends.
-    var media: MediaService?
+    var media: MediaService? {
+        didSet { media?.setVideoLayouts(rooms.mapValues(\.videoLayout)) }
+    }
     private var random = SystemRandomNumberGenerator()
     private(set) var counters = Counters()
     /// Operating the bridge (SignalingService+Admin.swift): drain, mute, what the media plane reports.
@@ -108,7 +113,7 @@ final class SignalingService: @unchecked Sendable {
         }
         rooms = Dictionary(uniqueKeysWithValues: configuration.rooms.map {
             ($0.id, Room(id: $0.id, allowAnonymous: $0.allowAnonymous, allowPlainRTP: $0.allowPlainRTP,
-                         maxParticipants: $0.maxParticipants))
+                         maxParticipants: $0.maxParticipants, videoLayout: $0.videoLayout))
         })
     }
 

@@ -247,6 +247,38 @@ extension LiveBridgeTests {
         #expect(captIDs == ["MCC11"], "\(captIDs)")
         #expect(!bridge.log.contains("Fatal error"))
     }
+
+    /// A room with `video_layout: composed`: a plain SIP endpoint (one video stream, no CLUE) sees the latest
+    /// speakers side by side on its ordinary video; a CLUE site that configured its view still gets exactly that.
+    @Test func plainEndpointInAComposedRoom() throws {
+        let bridge = try BridgeProcess(extraYAML: "", rooms: "  - id: demo\n    video_layout: composed",
+                                       usersYAML: "{ alice: secret, bob: secret, carol: secret }")
+        typealias Site = ConferenceMediaTests.Site
+        let sites = [
+            Site(user: "alice", tone: 440, colour: "red"),
+            Site(user: "bob", tone: 660, colour: "green", extra: ["--tone-gain-db", "-70", "--screens", "1"]),
+            Site(user: "carol", tone: 880, colour: "blue", extra: ["--tone-gain-db", "-70", "--no-clue"]),
+        ]
+        let peers = try ConferenceMediaTests.run(sites, on: bridge, duration: 8)
+        let tail = "\nbridge:\n\(bridge.log.suffix(3000))"
+        let layouts = ((peers[2]["received.video.per_second"] as? [[String: Any]]) ?? []).filter {
+            (3...6).contains($0["t_s"] as? Int ?? -1)
+        }.compactMap { $0["quadrants"] as? [String] }
+        // Alice talks: two sites side by side, alice (left) first, then bob.
+        let expected = layouts.filter { $0 == ["red", "green", "red", "green"] }
+        #expect(layouts.count >= 3 && expected.count >= layouts.count - 1, "carol saw \(layouts)\(tail)")
+        // Bob configured the one-screen switched view: alice, whole frame.
+        let choices = (peers[1]["clue.configure_choices"] as? [[String]]) ?? []
+        if let label = choices.first?[1], let mid = (peers[1]["media.bridge_labels"] as? [String: String])?[label] {
+            let colours = ((peers[1]["received.video_by_mid.\(mid).per_second"] as? [[String: Any]]) ?? []).filter {
+                (3...6).contains($0["t_s"] as? Int ?? -1)
+            }.compactMap { $0["majority"] as? String }
+            #expect(colours.count >= 3 && colours.filter { $0 == "red" }.count >= colours.count - 1, "\(colours)")
+        } else {
+            Issue.record("bob configured nothing: \(choices)")
+        }
+        #expect(!bridge.log.contains("Fatal error"))
+    }
 }
 }
 

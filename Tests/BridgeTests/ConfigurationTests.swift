@@ -24,6 +24,7 @@ import Testing
                 allow_anonymous: true
                 allow_plain_rtp: true
                 max_participants: 12
+                video_layout: composed
             admin:
               listen: 127.0.0.1:8080
               token: CHANGE-ME
@@ -39,7 +40,7 @@ import Testing
         #expect(config.media == .init(address: "127.0.0.1", port: 10000))
         #expect(config.auth.users == ["alice": "secret", "bob": "p:w"])
         #expect(config.rooms == [.init(id: "demo"), .init(id: "open", allowAnonymous: true, allowPlainRTP: true,
-                                                            maxParticipants: 12)])
+                                                            maxParticipants: 12, videoLayout: .composed)])
         #expect(config.admin == .init(host: "127.0.0.1", port: 8080, token: "CHANGE-ME"))
         #expect(config.state == "./var/clue-mcu.sqlite")
     }

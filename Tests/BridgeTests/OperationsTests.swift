@@ -79,6 +79,7 @@ extension LiveBridgeTests {
         let cases: [(String, String, String?, Int, String)] = [
             ("POST", "/v1/rooms", #"{"id":"x","colour":"red"}"#, 400, "unknown_field"),
             ("POST", "/v1/rooms", #"{"id":"x","allow_anonymous":"yes"}"#, 400, "invalid_field"),
+            ("POST", "/v1/rooms", #"{"id":"x","video_layout":"mosaic"}"#, 400, "invalid_field"),
             ("POST", "/v1/rooms", #"{"id":"bad id"}"#, 400, "invalid_field"),
             ("POST", "/v1/rooms", #"{"name":"no id"}"#, 400, "missing_field"),
             ("POST", "/v1/rooms", #"{"id": "#, 400, "invalid_json"),
@@ -102,6 +103,12 @@ extension LiveBridgeTests {
         let rooms = try bridge.api("GET", "/v1/rooms").1
         #expect(rooms.contains(#""id":"demo""#) && !rooms.contains(#""id":"x""#) && !rooms.contains("big"))
         #expect(try bridge.api("PUT", "/v1/log/levels", #"{"sip":"debug"}"#).1.contains(#""sip":"debug""#))
+        // A room's video layout is set and changed over the API, and shown (speaker when not set).
+        let created = try bridge.api("POST", "/v1/rooms", #"{"id":"grid","video_layout":"composed"}"#)
+        #expect(created.0 == 201 && created.1.contains(#""video_layout":"composed""#), "\(created)")
+        let changed = try bridge.api("PATCH", "/v1/rooms/grid", #"{"video_layout":"speaker"}"#)
+        #expect(changed.0 == 200 && changed.1.contains(#""video_layout":"speaker""#), "\(changed)")
+        #expect(try bridge.api("GET", "/v1/rooms/demo").1.contains(#""video_layout":"speaker""#))
     }
 
     /// Drain with a call in progress (SIGTERM): not ready, no new rooms, new INVITEs get 503, the call goes on;

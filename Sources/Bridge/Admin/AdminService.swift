@@ -259,6 +259,14 @@ actor AdminService {
         if body.has("max_participants") {
             room.maxParticipants = try body.integer("max_participants", in: 1...10_000)
         }
+        if body.has("video_layout") {
+            let names = BridgeConfiguration.VideoLayout.allCases.map(\.rawValue)
+            guard let text = try body.string("video_layout"),
+                  let layout = BridgeConfiguration.VideoLayout(rawValue: text) else {
+                throw .invalidField("video_layout", "must be one of \(names.joined(separator: ", "))")
+            }
+            room.videoLayout = layout
+        }
     }
 
     private static func password(_ body: JSONBody) throws(AdminError) -> String {
@@ -282,7 +290,7 @@ actor AdminService {
     }
 
     static let allowedRoomFields: Set<String> = ["id", "name", "pin", "allow_anonymous", "allow_plain_rtp",
-                                                 "max_participants", "locked"]
+                                                 "max_participants", "locked", "video_layout"]
     static let allowedRoomPatchFields: Set<String> = ["name", "pin", "allow_anonymous", "allow_plain_rtp",
-                                                      "max_participants"]
+                                                      "max_participants", "video_layout"]
 }

@@ -8,6 +8,7 @@ struct RoomView: Encodable, Sendable {
     var allowAnonymous: Bool
     var allowPlainRTP: Bool
     var maxParticipants: Int?
+    var videoLayout: String
     var locked: Bool
     var source: EntrySource
     var createdAt: Date?
@@ -20,6 +21,7 @@ struct RoomView: Encodable, Sendable {
         allowAnonymous = entry.definition.allowAnonymous
         allowPlainRTP = entry.definition.allowPlainRTP
         maxParticipants = entry.definition.maxParticipants
+        videoLayout = entry.definition.videoLayout.rawValue
         locked = entry.locked
         source = entry.source
         createdAt = entry.createdAt
@@ -32,6 +34,7 @@ struct RoomView: Encodable, Sendable {
         case allowAnonymous = "allow_anonymous"
         case allowPlainRTP = "allow_plain_rtp"
         case maxParticipants = "max_participants"
+        case videoLayout = "video_layout"
         case createdAt = "created_at"
     }
 }

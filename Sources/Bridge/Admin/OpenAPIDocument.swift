@@ -503,6 +503,11 @@ components:
       type: [integer, "null"]
       minimum: 1
       maximum: 10000
+    VideoLayout:
+      enum: [speaker, composed]
+      description: >-
+        What a participant that takes one video stream (a plain SIP endpoint, or a CLUE site before it configures)
+        sees: the current speaker, switched, or the latest speakers side by side, composed by the bridge.
     RoomCreate:
       type: object
       additionalProperties: false
@@ -514,6 +519,7 @@ components:
         allow_anonymous: { type: boolean, description: "Callers need not authenticate." }
         allow_plain_rtp: { type: boolean, description: "Plain RTP for callers without CLUE." }
         max_participants: { $ref: "#/components/schemas/MaxParticipants" }
+        video_layout: { $ref: "#/components/schemas/VideoLayout" }
         locked: { type: boolean }
     RoomPatch:
       type: object
@@ -524,9 +530,10 @@ components:
         allow_anonymous: { type: boolean }
         allow_plain_rtp: { type: boolean }
         max_participants: { $ref: "#/components/schemas/MaxParticipants" }
+        video_layout: { $ref: "#/components/schemas/VideoLayout" }
     Room:
       type: object
-      required: [id, has_pin, allow_anonymous, allow_plain_rtp, locked, source, participants]
+      required: [id, has_pin, allow_anonymous, allow_plain_rtp, video_layout, locked, source, participants]
       properties:
         id: { type: string }
         name: { type: string }
@@ -534,6 +541,7 @@ components:
         allow_anonymous: { type: boolean }
         allow_plain_rtp: { type: boolean }
         max_participants: { type: integer }
+        video_layout: { $ref: "#/components/schemas/VideoLayout" }
         locked: { type: boolean }
         source: { enum: [config, api] }
         created_at: { type: string, format: date-time }

@@ -364,6 +364,24 @@ final class MediaService: @unchecked Sendable {
     /// Called on a session's queue when its CLUE channel became ACTIVE (signaling then offers the encodings).
     var onCLUEActive: (@Sendable (DialogID) -> Void)?
 
+    /// Each room's `video_layout` (from signaling, whenever rooms change).
+    private let videoLayouts = LockedBox<[String: BridgeConfiguration.VideoLayout]>([:])
+
+    func setVideoLayouts(_ layouts: [String: BridgeConfiguration.VideoLayout]) {
+        let changed = videoLayouts.withLock { table -> [String] in
+            let changed = Set(table.keys).union(layouts.keys).filter { table[$0] != layouts[$0] }
+            table = layouts
+            return Array(changed)
+        }
+        for id in changed {
+            if let room = rooms.withLock({ $0[id] }) { room.queue.async { room.replan() } }
+        }
+    }
+
+    func videoLayout(ofRoom room: String) -> BridgeConfiguration.VideoLayout {
+        videoLayouts.withLock { $0[room] } ?? .speaker
+    }
+
     /// A snapshot of a room's conference, for the room's routing.
     func conference(ofRoom room: String) -> Conference? { conferences.withLock { $0[room] } }
 

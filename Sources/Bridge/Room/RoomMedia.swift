@@ -179,8 +179,21 @@ final class RoomMedia: @unchecked Sendable {
         }
         var routes: [MediaService.VideoRoute] = []
         var used: [VideoComposition.Key: VideoComposition] = [:]
+        let conference = service.conference(ofRoom: id)
+        let composedForOneStream = service.videoLayout(ofRoom: id) == .composed
         for (receiver, member) in members.sorted(by: { $0.value.name < $1.value.name })
         where member.legs.video?.bridgeSends == true {
+            // A room composed for one-stream participants: those that have not configured CLUE captures see the
+            // latest speakers side by side on their ordinary video.
+            if composedForOneStream, let leg = member.legs.video,
+               conference?.participant(member.name)?.configure == nil {
+                let shown = ranked.filter { $0 != receiver }.prefix(VideoComposition.tiles)
+                if let route = composedRoute(to: receiver, leg: leg, showing: shown.map { ($0, nil) },
+                                             encoding: nil, captureID: nil, into: &used) {
+                    routes.append(route)
+                }
+                continue
+            }
             guard let source = ranked.first(where: {
                 $0 != receiver && members[$0]?.videoSSRC != nil && !videoMuted.contains($0)
             }), let route = route(to: receiver, leg: member.legs.video, from: source, capture: nil, encoding: nil,
@@ -188,7 +201,7 @@ final class RoomMedia: @unchecked Sendable {
             else { continue }
             routes.append(route)
         }
-        if let conference = service.conference(ofRoom: id) {
+        if let conference {
             let order = ranked.compactMap { members[$0]?.name }
             for planned in conference.routingPlan(speakerOrder: order, roundRobinTurn: 0).routes {
                 // Only what a configure chose goes on a CLUE encoding (RFC 8848 section 4.4.1); a participant that
@@ -204,7 +217,8 @@ final class RoomMedia: @unchecked Sendable {
                     else { continue }
                     routes.append(route)
                 case .composed(let captures):
-                    guard let route = composedRoute(to: receiver, leg: leg, showing: captures, byName: byName,
+                    let shown = captures.compactMap { capture in byName[capture.participant].map { ($0, capture.captureID) } }
+                    guard let route = composedRoute(to: receiver, leg: leg, showing: shown,
                                                     encoding: planned.encodingID, captureID: planned.bridgeCaptureID,
                                                     into: &used) else { continue }
                     routes.append(route)
@@ -236,18 +250,20 @@ final class RoomMedia: @unchecked Sendable {
                                compositions: Array(compositions.values), retiring: retired)
     }
 
-    /// A route from the composition of `captures` (speaker first) in the receiver's codec to one of its outputs; the
+    /// A route from the composition of `captures` (speaker first; a nil capture is the site's ordinary video) in the
+    /// receiver's codec to one of its outputs (a CLUE encoding, or nil: its ordinary video); the
     /// composition is shared with every receiver showing the same sites in the same codec. Nil when none of the
     /// sites sends video yet or the receiver's codec cannot be encoded.
-    private func composedRoute(to receiver: ObjectIdentifier, leg: MediaLegs.Leg, showing captures: [SourceCapture],
-                               byName: [String: ObjectIdentifier], encoding: String, captureID: String,
+    private func composedRoute(to receiver: ObjectIdentifier, leg: MediaLegs.Leg,
+                               showing captures: [(source: ObjectIdentifier, capture: String?)],
+                               encoding: String?, captureID: String?,
                                into used: inout [VideoComposition.Key: VideoComposition]) -> MediaService.VideoRoute? {
         guard let codec = VideoCodec(leg.sendCodec) else { return nil }
         var ordered: [MediaService.VideoStream] = []
         var codecs: [MediaService.VideoStream: [UInt8: VideoCodec]] = [:]
-        for capture in captures {
-            guard let source = byName[capture.participant], source != receiver, !videoMuted.contains(source),
-                  let (ssrc, sourceLeg) = members[source]?.videoSource(capture: capture.captureID) else { continue }
+        for (source, capture) in captures {
+            guard source != receiver, !videoMuted.contains(source),
+                  let (ssrc, sourceLeg) = members[source]?.videoSource(capture: capture) else { continue }
             let stream = MediaService.VideoStream(session: source, ssrc: ssrc)
             ordered.append(stream)
             codecs[stream] = sourceLeg.codecs.compactMapValues(VideoCodec.init)

@@ -23,6 +23,8 @@ final class VideoComposition: @unchecked Sendable {
     static let width = 640
     static let height = 360
     static let frameRate = 15
+    /// At most this many sites (a 2x2 layout), as the composed capture advertises.
+    static let tiles = 4
 
     let key: Key
     let ssrc = UInt32.random(in: 1...0xF000_0000)

@@ -50,6 +50,11 @@ final class StateStore: Sendable {
                 table.primaryKey("room_id", .text)
             }
         }
+        migrator.registerMigration("2: room video layout") { db in
+            try db.alter(table: StoredRoom.databaseTableName) { table in
+                table.add(column: "video_layout", .text).notNull().defaults(to: "speaker")
+            }
+        }
         return migrator
     }
 
@@ -110,11 +115,13 @@ struct StoredRoom: Codable, Sendable, Equatable, FetchableRecord, PersistableRec
     var allowAnonymous: Bool
     var allowPlainRTP: Bool
     var maxParticipants: Int?
+    var videoLayout: String
     var locked: Bool
     var createdAt: Date
 
     enum CodingKeys: String, CodingKey {
         case id, name, pin, locked
+        case videoLayout = "video_layout"
         case allowAnonymous = "allow_anonymous"
         case allowPlainRTP = "allow_plain_rtp"
         case maxParticipants = "max_participants"
@@ -123,7 +130,8 @@ struct StoredRoom: Codable, Sendable, Equatable, FetchableRecord, PersistableRec
 
     var definition: BridgeConfiguration.Room {
         BridgeConfiguration.Room(id: id, name: name, allowAnonymous: allowAnonymous, allowPlainRTP: allowPlainRTP,
-                                 pin: pin, maxParticipants: maxParticipants)
+                                 pin: pin, maxParticipants: maxParticipants,
+                                 videoLayout: BridgeConfiguration.VideoLayout(rawValue: videoLayout) ?? .speaker)
     }
 
     init(_ room: BridgeConfiguration.Room, locked: Bool, createdAt: Date) {
@@ -133,6 +141,7 @@ struct StoredRoom: Codable, Sendable, Equatable, FetchableRecord, PersistableRec
         allowAnonymous = room.allowAnonymous
         allowPlainRTP = room.allowPlainRTP
         maxParticipants = room.maxParticipants
+        videoLayout = room.videoLayout.rawValue
         self.locked = locked
         self.createdAt = createdAt
     }
