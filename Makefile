@@ -4,7 +4,7 @@
 SWIFT        ?= swift
 CONFIG       ?= config.yaml
 DEBIAN_DEPS  := pkg-config libxml2-dev libxml2-utils libssl-dev libsrtp2-dev libusrsctp-dev \
-                libavcodec-dev libswscale-dev libavutil-dev sip-tester python3 openssl
+                libavcodec-dev libswscale-dev libavutil-dev sip-tester baresip-core python3 openssl
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps build release run test venv fuzz bench schemas openapi clean

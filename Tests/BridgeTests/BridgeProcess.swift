@@ -26,10 +26,10 @@ final class BridgeProcess: @unchecked Sendable {
 
     /// `extraYAML` is appended to a configuration with SIP on UDP+TCP (sipPort) and TLS (tlsPort), user alice/secret
     /// and the room `demo`. `stateFile` (default: in the process's own folder) lets a second process take over the
-    /// state of a first one.
+    /// state of a first one. `authAlgorithms` are the digest challenges the bridge sends, in order.
     init(extraYAML: String = "", rooms: String? = nil, mediaYAML: String = "", stateFile: URL? = nil,
          environment: [String: String]? = nil, usersYAML: String = "{ alice: secret }",
-         adminYAML: String = "") throws {
+         adminYAML: String = "", authAlgorithms: String = "[MD5, SHA-256]") throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("clue-mcu-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         sipPort = try Self.freePort()
@@ -48,7 +48,7 @@ final class BridgeProcess: @unchecked Sendable {
               realm: bridge.test
               users: \(usersYAML)
               # sipp answers only the first challenge and only with MD5.
-              algorithms: [MD5, SHA-256]
+              algorithms: \(authAlgorithms)
             rooms:
             \(rooms ?? "  - id: demo")
             admin:
