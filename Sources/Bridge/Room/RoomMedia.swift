@@ -116,10 +116,16 @@ final class RoomMedia: @unchecked Sendable {
 
     // MARK: Input from the I/O queue
 
-    func receiveAudio(from key: ObjectIdentifier, sequenceNumber: UInt16, payload: [UInt8], level: UInt8?) {
-        guard let member = members[key] else { return }
-        mixer.receive(from: key, sequenceNumber: sequenceNumber, payload: payload, audioLevel: level)
-        if let level, tracker.record(level: level, from: member.name, at: .now) { replan() }
+    /// Audio packets from the I/O queue, taken at each mixing tick.
+    let inbox = AudioInbox()
+
+    private func receiveAudio(_ entry: AudioInbox.Entry, payload: UnsafeRawBufferPointer,
+                              now: ContinuousClock.Instant) -> Bool {
+        guard let member = members[entry.source] else { return false }
+        mixer.receive(from: entry.source, sequenceNumber: entry.sequenceNumber, payload: payload,
+                      audioLevel: entry.level)
+        guard let level = entry.level else { return false }
+        return tracker.record(level: level, from: member.name, at: now)
     }
 
     /// A new video stream from a source, learned from its first packet (kept if it arrives before the join).
@@ -162,6 +168,11 @@ final class RoomMedia: @unchecked Sendable {
 
     private func tick() {
         let now = ContinuousClock.now
+        var speakerChanged = false
+        inbox.drain { entry, payload in
+            if receiveAudio(entry, payload: payload, now: now) { speakerChanged = true }
+        }
+        if speakerChanged { replan() }
         let frames = mixer.mix(now: now)
         if !frames.isEmpty { service.sendAudio(frames) }
         if tracker.evaluate(at: now) { replan() }
