@@ -181,8 +181,10 @@ final class RoomMedia: @unchecked Sendable {
     // MARK: The video plan
 
     /// Each receiver's default video section gets the highest-ranked other participant that sends video (the
-    /// speaker order first, then join order): the SoundLevel:0 capture. Its CLUE encodings carry what its configure
-    /// chose, as the conference's routing plan resolves it for the current speaker order.
+    /// speaker order first, then join order): the SoundLevel:0 capture; in a room composed for one-stream endpoints,
+    /// a receiver that configured nothing gets the latest speakers composed instead. Its CLUE encodings carry what
+    /// its configure chose, as the conference's routing plan resolves it for the current speaker order: a site's
+    /// capture on the stream the site sends it on, or a composition shared by every receiver of the same sites.
     func replan() {
         let byName = Dictionary(uniqueKeysWithValues: members.map { ($0.value.name, $0.key) })
         let ranked = tracker.order.compactMap { byName[$0] } + joined.filter { key in
