@@ -15,6 +15,8 @@ public final class BatchedUDPSocket: @unchecked Sendable {
     public typealias Handler = (UnsafeMutableRawBufferPointer, SocketAddress) -> Void
 
     public static let batchSize = 32
+    /// Sends are batched wider than receives: one received video packet fans out to every receiver watching it.
+    public static let sendBatchSize = 128
     public static let slotBytes = 2048
 
     public let localAddress: SocketAddress
@@ -43,7 +45,7 @@ public final class BatchedUDPSocket: @unchecked Sendable {
         descriptor = fd
         localAddress = UDPSocket.localAddress(of: fd) ?? address
         guard let receive = clue_batch_create(UInt32(Self.batchSize), UInt32(Self.slotBytes)),
-              let send = clue_batch_create(UInt32(Self.batchSize), UInt32(Self.slotBytes)) else {
+              let send = clue_batch_create(UInt32(Self.sendBatchSize), UInt32(Self.slotBytes)) else {
             Glibc.close(fd)
             throw SocketError("allocate batch", code: ENOMEM)
         }
@@ -73,7 +75,7 @@ public final class BatchedUDPSocket: @unchecked Sendable {
             droppedSends += 1
             return
         }
-        if pendingSends == Self.batchSize { flush() }
+        if pendingSends == Self.sendBatchSize { flush() }
         let filled = address.withSockaddr { pointer, length in
             clue_batch_fill(send, UInt32(pendingSends), bytes.baseAddress, bytes.count, pointer, length)
         }
