@@ -288,7 +288,7 @@ extension LiveBridgeTests {
 /// (as the bridge configures them); each screen of the others shows what its configure chose.
 @Suite struct MultiCameraConferenceTests {
     /// Alice's room has three cameras (red, green, blue, left to right) and talks; bob (white, three screens), carol
-    /// (yellow, one screen) and dave (magenta, two screens) are quiet. Bob's three screens show alice's three cameras
+    /// (yellow, one screen) and dave (magenta, two screens) are quiet, until carol talks louder than alice. Bob's three screens show alice's three cameras
     /// in their order; carol's one screen alice's center camera; dave's two screens alice's center camera and one
     /// of the quiet sites; alice's screens show the quiet sites and never her own cameras. CaptID names the
     /// bridge's capture on each stream, and every CLUE message is schema-valid. Alice adds her encodings' sections
@@ -299,12 +299,14 @@ extension LiveBridgeTests {
         typealias Site = ConferenceMediaTests.Site
         let sites = [
             Site(user: "alice", tone: 440, colour: "green",
-                 extra: ["--cameras", "red,green,blue", "--screens", "3", "--encodings-in", encodingsIn]),
+                 extra: ["--cameras", "red,green,blue", "--screens", "3", "--encodings-in", encodingsIn,
+                         "--tone-gain-db", "-15"]),
             Site(user: "bob", tone: 660, colour: "white", extra: ["--screens", "3", "--tone-gain-db", "-70"]),
-            Site(user: "carol", tone: 880, colour: "yellow", extra: ["--screens", "1", "--tone-gain-db", "-70"]),
+            Site(user: "carol", tone: 880, colour: "yellow",
+                 extra: ["--screens", "1", "--tone-gain-db", "-70", "--loud-after", "6", "--loud-gain-db", "0"]),
             Site(user: "dave", tone: 1000, colour: "magenta", extra: ["--screens", "2", "--tone-gain-db", "-70"]),
         ]
-        let peers = try ConferenceMediaTests.run(sites, on: bridge, duration: 9)
+        let peers = try ConferenceMediaTests.run(sites, on: bridge, duration: 12)
         let byUser = Dictionary(uniqueKeysWithValues: zip(sites.map(\.user), peers))
         let tail = "\nbridge:\n\(bridge.log.suffix(4000))"
 
@@ -322,17 +324,17 @@ extension LiveBridgeTests {
                     "\(user): \(received)")
         }
 
-        /// The colour a screen showed in most of seconds 3 to 6 (everyone is in the room then), or "none".
-        func screen(_ user: String, _ capture: String) -> [String] {
+        /// The colour a screen showed in most of each second of `window` (everyone is in the room from 2 s on).
+        func screen(_ user: String, _ capture: String, _ window: ClosedRange<Int>) -> [String] {
             guard let peer = byUser[user], let label = encodingOf[user]?[capture],
                   let mid = (peer["media.bridge_labels"] as? [String: String])?[label] else { return [] }
             let seconds = (peer["received.video_by_mid.\(mid).per_second"] as? [[String: Any]]) ?? []
-            return seconds.filter { (3...6).contains($0["t_s"] as? Int ?? -1) }.compactMap { $0["majority"] as? String }
+            return seconds.filter { window.contains($0["t_s"] as? Int ?? -1) }.compactMap { $0["majority"] as? String }
         }
-        func shows(_ user: String, _ capture: String, _ colours: Set<String>) {
-            let seen = screen(user, capture)
-            #expect(seen.count >= 3 && seen.filter(colours.contains).count >= seen.count - 1,
-                    "\(user)'s \(capture) showed \(seen), expected \(colours)\(tail)")
+        func shows(_ user: String, _ capture: String, _ colours: Set<String>, in window: ClosedRange<Int> = 3...5) {
+            let seen = screen(user, capture, window)
+            #expect(seen.count >= window.count - 1 && seen.filter(colours.contains).count >= seen.count - 1,
+                    "\(user)'s \(capture) showed \(seen) in seconds \(window), expected \(colours)\(tail)")
         }
         shows("bob", "MCC3", ["red"])
         shows("bob", "MCC4", ["green"])
@@ -341,6 +343,15 @@ extension LiveBridgeTests {
         shows("dave", "MCC1", ["green"])
         shows("dave", "MCC2", ["white", "yellow"])
         for capture in ["MCC3", "MCC4"] { shows("alice", capture, ["white", "yellow", "magenta"]) }
+        // Carol talks from 6 s (switched after the tracker's hold and a keyframe): the three-screen room now shows
+        // her on the left, then alice's center camera (three cameras no longer fit), then a quiet site; carol sees
+        // alice, the previous speaker; dave's first screen is carol, his second alice's center camera.
+        shows("bob", "MCC3", ["yellow"], in: 9...10)
+        shows("bob", "MCC4", ["green"], in: 9...10)
+        shows("bob", "MCC5", ["magenta"], in: 9...10)
+        shows("carol", "MCC0", ["green"], in: 9...10)
+        shows("dave", "MCC1", ["yellow"], in: 9...10)
+        shows("dave", "MCC2", ["green"], in: 9...10)
 
         // CaptID (RFC 8849) on each of bob's streams names the capture it carries.
         if let bob = byUser["bob"], let labels = bob["media.bridge_labels"] as? [String: String] {
