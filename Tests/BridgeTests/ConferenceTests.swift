@@ -245,6 +245,11 @@ extension LiveBridgeTests {
         let captIDs = extensions.values.filter { ($0["uri"] as? String)?.hasSuffix("sdes:CaptId") == true }
             .flatMap { ($0["values"] as? [[String: Any]] ?? []).compactMap { $0["text"] as? String } }
         #expect(captIDs == ["MCC11"], "\(captIDs)")
+        // The operator sees the transcoding: frames composed, and no composition left once everyone has gone.
+        let metrics = try OperationsTests.parseMetrics(bridge)
+        #expect((metrics["cluemcu_composed_frames_total"] ?? 0) > 30, "\(metrics)")
+        #expect(metrics["cluemcu_video_compositions"] == 0, "\(metrics)")
+        #expect(bridge.log.contains("video compositions"))
         #expect(!bridge.log.contains("Fatal error"))
     }
 

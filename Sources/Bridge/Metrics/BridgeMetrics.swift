@@ -28,6 +28,10 @@ public final class BridgeMetrics: Sendable {
     private let packetCounters: [String: (packets: CoreMetrics.Counter, bytes: CoreMetrics.Counter)]
     private let lostCounters: [MediaKind: CoreMetrics.Counter]
     private let joinTimes: CoreMetrics.Recorder
+    private let compositions: CoreMetrics.Gauge
+    private let composedFrames: CoreMetrics.Counter
+    private let activeCompositions = NSLock()
+    nonisolated(unsafe) private var compositionCount = 0
 
     /// Join time (INVITE to first media), seconds.
     static let joinTimeBuckets: [Double] = [0.1, 0.25, 0.5, 1, 2, 3, 5, 8, 13, 20, 30]
@@ -57,6 +61,22 @@ public final class BridgeMetrics: Sendable {
             ($0, Counter(label: "cluemcu_packets_lost_total", dimensions: [("kind", $0.rawValue)], factory: factory))
         })
         joinTimes = Recorder(label: "cluemcu_join_time_seconds", factory: factory)
+        compositions = Gauge(label: "cluemcu_video_compositions", factory: factory)
+        composedFrames = Counter(label: "cluemcu_composed_frames_total", factory: factory)
+    }
+
+    /// A composition (decode, lay out, encode) started (+1) or stopped (-1): the bridge's transcoding load.
+    func compositionsChanged(by delta: Int) {
+        let count = activeCompositions.withLock {
+            compositionCount += delta
+            return compositionCount
+        }
+        compositions.record(count)
+    }
+
+    /// One composed frame encoded and sent.
+    func composedFrame() {
+        composedFrames.increment()
     }
 
     // MARK: Signaling

@@ -242,7 +242,13 @@ final class RoomMedia: @unchecked Sendable {
         }
         let retired = compositions.filter { used[$0.key] == nil }.map(\.value)
         for composition in retired { composition.stop() }
-        for (key, composition) in used where compositions[key] == nil { composition.start() }
+        let started = used.filter { compositions[$0.key] == nil }.map(\.value)
+        for composition in started { composition.start() }
+        if !started.isEmpty || !retired.isEmpty {
+            BridgeMetrics.shared.compositionsChanged(by: started.count - retired.count)
+            logger.info("video compositions", metadata: [
+                "room": "\(id)", "started": "\(started.count)", "stopped": "\(retired.count)", "active": "\(used.count)"])
+        }
         compositions = used
         guard routes != videoPlan else { return }
         struct Feed: Hashable {

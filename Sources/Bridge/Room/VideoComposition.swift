@@ -154,6 +154,7 @@ final class VideoComposition: @unchecked Sendable {
             }
         }
         framesSent += 1
+        BridgeMetrics.shared.composedFrame()
         service.forwardComposed(packets, from: stream)
     }
 }
