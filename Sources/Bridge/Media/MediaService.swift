@@ -470,15 +470,14 @@ final class MediaService: @unchecked Sendable {
         let length = packet.count
         for target in targets {
             guard let out = outbound[target.receiver], length <= out.scratch.count else { continue }
-            out.scratch.copyMemory(from: packet)
             let sendLength: Int?
             let waiting: Bool
             if let encoding = target.encoding, let output = out.clueOutputs[encoding] {
-                sendLength = out.forwardVideo(on: output, length: length, header: header,
+                sendLength = out.forwardVideo(on: output, packet: packet, header: header,
                                               sourceExtensions: dropSourceExtensions, now: now)
                 waiting = output.rewriter.waitingForKeyframe
             } else {
-                sendLength = out.forwardVideo(length: length, header: header,
+                sendLength = out.forwardVideo(packet: packet, header: header,
                                               sourceExtensions: dropSourceExtensions, now: now)
                 waiting = out.video?.waitingForKeyframe == true
             }

@@ -141,51 +141,109 @@ final class OutboundMedia: @unchecked Sendable {
     }
 
     /// The same for one CLUE encoding output.
-    func forwardVideo(on output: VideoOutput, length: Int, header: RTPHeader,
+    func forwardVideo(on output: VideoOutput, packet: UnsafeRawBufferPointer, header: RTPHeader,
                       sourceExtensions mapping: RTPHeaderExtensionIDMap, now: ContinuousClock.Instant) -> Int? {
         // In place: copying the rewriter in and out per packet showed in the forwarding profile.
-        forward(leg: output.leg, rewriter: &output.rewriter, captureID: output.captureID, length: length,
+        forward(leg: output.leg, rewriter: &output.rewriter, captureID: output.captureID, packet: packet,
                 header: header, mapping: mapping, now: now)
     }
 
-    /// Rewrites the source's video packet (already copied into `scratch[0..<length]`) for this receiver and
-    /// protects it; returns the length to send, or nil when the packet is not for this receiver now.
-    func forwardVideo(length: Int, header: RTPHeader, sourceExtensions mapping: RTPHeaderExtensionIDMap,
+    /// Writes the source's video packet, rewritten for this receiver and protected, into `scratch`; returns the
+    /// length to send, or nil when the packet is not for this receiver now.
+    func forwardVideo(packet: UnsafeRawBufferPointer, header: RTPHeader, sourceExtensions mapping: RTPHeaderExtensionIDMap,
                       now: ContinuousClock.Instant) -> Int? {
         guard video != nil, let leg = legs.video else { return nil }
-        return forward(leg: leg, rewriter: &video!, captureID: videoCaptureID, length: length, header: header,
+        return forward(leg: leg, rewriter: &video!, captureID: videoCaptureID, packet: packet, header: header,
                        mapping: mapping, now: now)
     }
 
-    private func forward(leg: MediaLegs.Leg, rewriter: inout RTPRewriter, captureID: String, length: Int,
-                         header: RTPHeader, mapping: RTPHeaderExtensionIDMap, now: ContinuousClock.Instant) -> Int? {
+    private func forward(leg: MediaLegs.Leg, rewriter: inout RTPRewriter, captureID: String,
+                         packet: UnsafeRawBufferPointer, header: RTPHeader, mapping: RTPHeaderExtensionIDMap,
+                         now: ContinuousClock.Instant) -> Int? {
+        guard header.ssrc == rewriter.selectedSource, packet.count <= scratch.count else { return nil }
         if rewriter.waitingForKeyframe {
-            let payload = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(scratch)[header.payloadRange])
+            let payload = UnsafeRawBufferPointer(rebasing: packet[header.payloadRange])
             let keyframe = leg.codecs[header.payloadType] == .h264 || leg.sendCodec == .h264
                 ? VideoKeyframe.isH264Keyframe(payload) : VideoKeyframe.isVP8Keyframe(payload)
             guard keyframe else { return nil }
             rewriter.keyframeArrived()
         }
-        let region = UnsafeMutableRawBufferPointer(rebasing: scratch[0..<length])
-        guard case .forward = rewriter.rewrite(region, header: header, now: now) else { return nil }
-        var newLength = length
-        // The receiver's own numbering: its mid on the extension it negotiated, the capture on CaptID.
-        if let id = leg.captureIDExtensionID {
-            newLength = (try? RTPHeaderExtensions.setCaptureID(captureID, id: id, in: scratch, length: newLength,
-                                                               mapping: mapping)) ?? newLength
+        // One pass: the fixed header and CSRCs, the receiver's own extensions (mid, CaptID; the source's are
+        // dropped), then the payload and any padding, each copied once from the source packet.
+        let headerLength = RTPHeader.fixedLength + 4 * header.csrcCount
+        scratch.copyMemory(from: UnsafeRawBufferPointer(rebasing: packet[0..<headerLength]))
+        var length: Int
+        if let written = writeExtensions(at: headerLength, leg: leg, captureID: captureID) {
+            guard case .forward = rewriter.rewrite(UnsafeMutableRawBufferPointer(rebasing: scratch[0..<headerLength]),
+                                                   header: header, now: now) else { return nil }
+            length = written
         } else {
-            newLength = (try? RTPHeaderExtensions.rewrite(scratch, length: newLength, mapping: mapping)) ?? newLength
-        }
-        if let id = leg.midExtensionID, let mid = leg.mid {
-            var text = mid
-            newLength = text.withUTF8 { utf8 in
-                (try? RTPHeaderExtensions.set(id: id, value: UnsafeRawBufferPointer(utf8), in: scratch,
-                                              length: newLength)) ?? newLength
+            // An element too long for the one-byte form: the general (slower) rewrite.
+            scratch.copyMemory(from: packet)
+            guard case .forward = rewriter.rewrite(UnsafeMutableRawBufferPointer(rebasing: scratch[0..<packet.count]),
+                                                   header: header, now: now) else { return nil }
+            length = packet.count
+            if let id = leg.captureIDExtensionID {
+                length = (try? RTPHeaderExtensions.setCaptureID(captureID, id: id, in: scratch, length: length,
+                                                                mapping: mapping)) ?? length
+            } else {
+                length = (try? RTPHeaderExtensions.rewrite(scratch, length: length, mapping: mapping)) ?? length
             }
+            if let id = leg.midExtensionID, let mid = leg.mid {
+                var text = mid
+                length = text.withUTF8 { utf8 in
+                    (try? RTPHeaderExtensions.set(id: id, value: UnsafeRawBufferPointer(utf8), in: scratch,
+                                                  length: length)) ?? length
+                }
+            }
+            return protect(length)
         }
-        guard let protected = try? sender.protectRTP(scratch, length: newLength) else { return nil }
+        let tail = header.payloadRange.lowerBound..<packet.count
+        guard length + tail.count + 32 <= scratch.count else { return nil }
+        (scratch.baseAddress! + length).copyMemory(from: packet.baseAddress! + tail.lowerBound, byteCount: tail.count)
+        length += tail.count
+        return protect(length)
+    }
+
+    private func protect(_ length: Int) -> Int? {
+        guard let protected = try? sender.protectRTP(scratch, length: length) else { return nil }
         sent.videoPackets += 1
         sent.videoBytes += protected
         return protected
+    }
+
+    /// The receiver's header extensions in the one-byte form (RFC 8285 section 4.2) at `offset` of `scratch`, right
+    /// after the fixed header: its mid and the capture CaptID names (RFC 8849), as negotiated. Sets or clears the X
+    /// bit; returns the offset after the block, or nil when a value or ID does not fit the one-byte form.
+    private func writeExtensions(at offset: Int, leg: MediaLegs.Leg, captureID: String) -> Int? {
+        let mid = leg.midExtensionID.flatMap { id in leg.mid.map { (id, $0) } }
+        let capture = leg.captureIDExtensionID.map { ($0, captureID) }
+        guard mid != nil || capture != nil else {
+            scratch[0] &= ~0x10
+            return offset
+        }
+        var position = offset + 4
+        func write(_ id: UInt8, _ value: String) -> Bool {
+            var text = value
+            return text.withUTF8 { utf8 -> Bool in
+                guard (1...14).contains(id), (1...16).contains(utf8.count),
+                      position + 1 + utf8.count <= scratch.count - 64 else { return false }
+                scratch[position] = id << 4 | UInt8(utf8.count - 1)
+                (scratch.baseAddress! + position + 1).copyMemory(from: utf8.baseAddress!, byteCount: utf8.count)
+                position += 1 + utf8.count
+                return true
+            }
+        }
+        if let (id, value) = mid, !write(id, value) { return nil }
+        if let (id, value) = capture, !write(id, value) { return nil }
+        while (position - offset) % 4 != 0 {
+            scratch[position] = 0
+            position += 1
+        }
+        scratch[offset] = 0xBE
+        scratch[offset + 1] = 0xDE
+        scratch.storeBigEndian(UInt16((position - offset - 4) / 4), at: offset + 2)
+        scratch[0] |= 0x10
+        return position
     }
 }
