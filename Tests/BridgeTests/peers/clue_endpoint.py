@@ -26,6 +26,7 @@ import asyncio
 import json
 import logging
 import os
+import random
 import sys
 import time
 import traceback
@@ -143,6 +144,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                              "acknowledged (RFC 8848 section 5), or put them in the initial offer (section 4.5.1)")
     parser.add_argument("--configure", metavar="CAPTURE,CAPTURE,..",
                         help="configure exactly these of the bridge's captures (e.g. MCC11, the composed one)")
+    parser.add_argument("--glare", action="store_true",
+                        help="with --cameras: answer the bridge's first re-INVITE with 491 after sending our own "
+                             "(RFC 3261 section 14: both sides must retry)")
     parser.add_argument("--screens", type=int, metavar="N",
                         help="configure the bridge's scene view of N video captures (one per screen)")
     parser.add_argument("--no-clue", action="store_true",
@@ -321,27 +325,35 @@ class Endpoint:
             transceiver = self.pc.addTransceiver(track, direction="sendonly")
             self.encodings.append((f"ENC-V{index}", transceiver, track))
 
-    async def add_encodings_by_reinvite(self, ua) -> None:
+    async def add_encodings_by_reinvite(self, ua, wait_for_ack: bool = True) -> None:
         """RFC 8848 section 5: once our advertisement is acknowledged, offer our encodings' sendonly sections (one
-        per camera, labelled with the encoding IDs the advertisement names) in a re-INVITE; glare is retried."""
+        per camera, labelled with the encoding IDs the advertisement names) in a re-INVITE. On glare (491) wait
+        2.1 to 4 s, as the owner of the Call-ID (RFC 3261 section 14.1), and offer again; meanwhile the bridge's
+        own re-INVITE may come and is answered."""
         report: dict = {"statuses": [], "error": None, "ms_after_200": None}
         self.encodings_reinvite = report
         try:
-            while self.participant is None or self.participant.local_advertisement_ack_code != 200:
+            while wait_for_ack and (self.participant is None or self.participant.local_advertisement_ack_code != 200):
                 await asyncio.sleep(0.05)
-            async with self.negotiation:
-                self.add_encoding_transceivers()
-                # Not set as local description until answered: a 491 then leaves nothing to roll back.
-                offer = await self.pc.createOffer()
-                sdp = self.clue_sdp(offer.sdp, self.args.stream_id)
-                if not self.args.no_captid_extmap:
-                    sdp, _ = media.add_extmap(sdp, analysis.CAPTID_URI)
-                report["ms_after_200"] = ms(self.base)
-                final, report["statuses"] = await ua.reinvite(sdp)
-                if final.status == 200:
-                    await self.pc.setLocalDescription(offer)
-                    self.learn_extmaps(sdp)
-                    await self.pc.setRemoteDescription(RTCSessionDescription(final.body, "answer"))
+            self.add_encoding_transceivers()
+            for _ in range(4):
+                async with self.negotiation:
+                    # Not set as local description until answered: a 491 then leaves nothing to roll back.
+                    offer = await self.pc.createOffer()
+                    sdp = self.clue_sdp(offer.sdp, self.args.stream_id)
+                    if not self.args.no_captid_extmap:
+                        sdp, _ = media.add_extmap(sdp, analysis.CAPTID_URI)
+                    if report["ms_after_200"] is None:
+                        report["ms_after_200"] = ms(self.base)
+                    final, statuses = await ua.reinvite(sdp, attempts=1)
+                    report["statuses"] += statuses
+                    if final.status == 200:
+                        await self.pc.setLocalDescription(offer)
+                        self.learn_extmaps(sdp)
+                        await self.pc.setRemoteDescription(RTCSessionDescription(final.body, "answer"))
+                    if final.status != 491:
+                        return
+                await asyncio.sleep(random.uniform(2.1, 4.0))
         except Exception as error:
             report["error"] = f"{type(error).__name__}: {error}"
             log.error("%s: adding our encodings failed: %s", self.name, traceback.format_exc())
@@ -501,12 +513,30 @@ async def run_sip(args, result: dict) -> None:
             return 200, [], ""
         entry: dict = {"status": None, "error": None}
         sdp["reinvites"].append(entry)
+        if args.glare and endpoint.encodings_reinvite is None:
+            # Glare on purpose: our own re-INVITE goes out before we answer the bridge's, which gets 491.
+            glare_task = asyncio.ensure_future(endpoint.add_encodings_by_reinvite(ua, wait_for_ack=False))
+            while not ua.reinvite_pending and not glare_task.done():
+                await asyncio.sleep(0.005)
+            entry["status"] = 491
+            return 491, [], ""
         try:
             if not request.body.strip():
                 raise ValueError("offerless re-INVITE not supported by this peer")
             async with endpoint.negotiation:
-                await endpoint.pc.setRemoteDescription(RTCSessionDescription(request.body, "offer"))
-                await endpoint.pc.setLocalDescription(await endpoint.pc.createAnswer())
+                # Our encodings' transceivers not yet negotiated (our offer got 491) must not be taken for the
+                # bridge's new sections, which aiortc would otherwise do (JSEP reuses unassociated transceivers).
+                hidden = [t for _, t, _ in endpoint.encodings if t.mid is None]
+                for transceiver in hidden:
+                    transceiver._set_mid(f"not-yet-{id(transceiver)}")
+                    transceiver._offerDirection = "inactive"  # (aiortc sets every transceiver's direction)
+                try:
+                    await endpoint.pc.setRemoteDescription(RTCSessionDescription(request.body, "offer"))
+                    await endpoint.pc.setLocalDescription(await endpoint.pc.createAnswer())
+                finally:
+                    for transceiver in hidden:
+                        transceiver._RTCRtpTransceiver__mid = None
+                        transceiver._offerDirection = None
             answer = (media.plain_offer(endpoint.pc.localDescription.sdp) if args.no_clue
                       else endpoint.clue_sdp(endpoint.pc.localDescription.sdp, args.stream_id))
             if not args.no_captid_extmap:
@@ -517,6 +547,7 @@ async def run_sip(args, result: dict) -> None:
             return 200, [], answer
         except Exception as error:
             entry["status"], entry["error"] = 488, f"{type(error).__name__}: {error}"
+            log.error("answering the bridge's re-INVITE failed: %s", traceback.format_exc())
             return 488, [], ""
 
     ua.on_request = on_request
@@ -548,7 +579,7 @@ async def run_sip(args, result: dict) -> None:
         consent_task = (asyncio.ensure_future(endpoint.stop_consent_later())
                         if args.stop_consent_after is not None else None)
         encodings_task = (asyncio.ensure_future(endpoint.add_encodings_by_reinvite(ua))
-                          if endpoint.camera_colours and args.encodings_in == "reinvite" else None)
+                          if endpoint.camera_colours and args.encodings_in == "reinvite" and not args.glare else None)
         await endpoint.hold(args.duration, stop=ua.bye_received)
         if encodings_task is not None:
             encodings_task.cancel()

@@ -161,6 +161,7 @@ class UserAgent:
         self.invite_ok: Optional[Message] = None
         self._ack: Optional[bytes] = None
         self._ack_cseq: Optional[int] = None
+        self._invites_answered: dict[int, Optional[bytes]] = {}
         # Our re-INVITE in progress: a re-INVITE from the bridge meanwhile is glare (491, RFC 3261 section 14.2).
         self.reinvite_pending = False
         self._reader_task: Optional[asyncio.Task] = None
@@ -277,6 +278,15 @@ class UserAgent:
 
     async def _answer(self, request: Message) -> None:
         method = request.method
+        if method == "INVITE":
+            # A retransmission (same CSeq) gets the response already sent, or nothing while it is being made.
+            key = request.cseq[0]
+            if key in self._invites_answered:
+                cached = self._invites_answered[key]
+                if cached is not None:
+                    self._send(cached)
+                return
+            self._invites_answered[key] = None
         entry = {"method": method, "t": time.monotonic()}
         self.requests_received.append(entry)
         if method == "ACK":
@@ -294,7 +304,9 @@ class UserAgent:
             return
         if method == "INVITE" and self.reinvite_pending:
             entry["status"] = 491
-            self._send(self._response(request, 491, "Request Pending").encode())
+            response = self._response(request, 491, "Request Pending").encode()
+            self._invites_answered[request.cseq[0]] = response
+            self._send(response)
             return
         if self.on_request is not None:
             try:
@@ -307,9 +319,12 @@ class UserAgent:
         entry["status"] = status
         if method == "INVITE" and status == 200:
             extra = [("Contact", self.contact)] + extra
-        reason = {200: "OK", 488: "Not Acceptable Here", 500: "Server Internal Error",
+        reason = {200: "OK", 488: "Not Acceptable Here", 491: "Request Pending", 500: "Server Internal Error",
                   501: "Not Implemented"}.get(status, "Unknown")
-        self._send(self._response(request, status, reason, extra, body).encode())
+        response = self._response(request, status, reason, extra, body).encode()
+        if method == "INVITE":
+            self._invites_answered[request.cseq[0]] = response
+        self._send(response)
 
     async def transaction(self, message: Message, timeout: float = 32 * T1) -> list[Message]:
         """Sends a request and returns every response up to the final one (UDP retransmissions, RFC 3261 17.1)."""
