@@ -512,14 +512,9 @@ final class MediaService: @unchecked Sendable {
                 }
                 let stream = VideoStream(session: key, ssrc: header.ssrc)
                 if let feeds = compositionInputs[stream] {
-                    let payload = Array(packet[header.payloadRange])
-                    for composition in feeds {
-                        composition.queue.async {
-                            composition.receive(stream, payload: payload, payloadType: header.payloadType,
-                                                sequenceNumber: header.sequenceNumber, timestamp: header.timestamp,
-                                                marker: header.marker)
-                        }
-                    }
+                    // Into each composition's inbox, decoded at its next frame.
+                    let payload = UnsafeRawBufferPointer(rebasing: packet[header.payloadRange])
+                    for composition in feeds { composition.inbox.put(from: key, header: header, payload: payload) }
                 }
                 forwardVideo(packet, header: header, stream: stream, now: now)
             } else if let room = roomOfSession[key] {
@@ -527,7 +522,7 @@ final class MediaService: @unchecked Sendable {
                     AudioLevel(packet: packet, header: header, id: $0)?.level
                 }
                 // Into the room's inbox, taken at its next mixing tick: no copy to the heap, no hop per packet.
-                room.inbox.put(from: key, sequenceNumber: header.sequenceNumber,
+                room.inbox.put(from: key, header: header,
                                payload: UnsafeRawBufferPointer(rebasing: packet[header.payloadRange]), level: level)
             }
         case .rtcp(let length):

@@ -117,9 +117,9 @@ final class RoomMedia: @unchecked Sendable {
     // MARK: Input from the I/O queue
 
     /// Audio packets from the I/O queue, taken at each mixing tick.
-    let inbox = AudioInbox()
+    let inbox = PacketInbox(capacity: 1_024, slotBytes: PacketInbox.audioSlotBytes)
 
-    private func receiveAudio(_ entry: AudioInbox.Entry, payload: UnsafeRawBufferPointer,
+    private func receiveAudio(_ entry: PacketInbox.Entry, payload: UnsafeRawBufferPointer,
                               now: ContinuousClock.Instant) -> Bool {
         guard let member = members[entry.source] else { return false }
         mixer.receive(from: entry.source, sequenceNumber: entry.sequenceNumber, payload: payload,

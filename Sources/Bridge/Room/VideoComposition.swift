@@ -29,6 +29,8 @@ final class VideoComposition: @unchecked Sendable {
     let key: Key
     let ssrc = UInt32.random(in: 1...0xF000_0000)
     let queue: DispatchQueue
+    /// The input streams' packets since the last frame, put there by the I/O queue.
+    let inbox = PacketInbox(capacity: 1_024, slotBytes: PacketInbox.videoSlotBytes)
     var stream: MediaService.VideoStream { MediaService.VideoStream(session: ObjectIdentifier(self), ssrc: ssrc) }
 
     private unowned let service: MediaService
@@ -101,8 +103,8 @@ final class VideoComposition: @unchecked Sendable {
     }
 
     /// One RTP packet of an input stream (on the composition's queue): decoded when it completes a frame.
-    func receive(_ stream: MediaService.VideoStream, payload: [UInt8], payloadType: UInt8, sequenceNumber: UInt16,
-                 timestamp: UInt32, marker: Bool) {
+    private func receive(_ stream: MediaService.VideoStream, payload: UnsafeRawBufferPointer, payloadType: UInt8,
+                         sequenceNumber: UInt16, timestamp: UInt32, marker: Bool) {
         guard var input = inputs[stream], let codec = input.codecs[payloadType] else { return }
         if input.codec != codec {
             input.codec = codec
@@ -111,18 +113,21 @@ final class VideoComposition: @unchecked Sendable {
         }
         var pictures: [VideoFrame] = []
         let decoder = input.decoder
-        let keyframeNeeded = payload.withUnsafeBytes { bytes in
-            input.depacketizer?.push(payload: bytes, sequenceNumber: sequenceNumber, timestamp: timestamp,
-                                     marker: marker) { frame in
-                if let picture = try? decoder?.decode(frame.data) { pictures.append(picture) }
-            } ?? false
-        }
+        let keyframeNeeded = input.depacketizer?.push(payload: payload, sequenceNumber: sequenceNumber,
+                                                      timestamp: timestamp, marker: marker) { frame in
+            if let picture = try? decoder?.decode(frame.data) { pictures.append(picture) }
+        } ?? false
         inputs[stream] = input
         if let latest = pictures.last { compositor.update(stream, with: latest) }
         if keyframeNeeded { service.askKeyframe(from: stream) }
     }
 
     private func composeFrame() {
+        inbox.drain { entry, payload in
+            receive(MediaService.VideoStream(session: entry.source, ssrc: entry.ssrc), payload: payload,
+                    payloadType: entry.payloadType, sequenceNumber: entry.sequenceNumber, timestamp: entry.timestamp,
+                    marker: entry.marker)
+        }
         let encoded: EncodedVideoFrame?
         do {
             encoded = try encoder.encode(try compositor.compose())
