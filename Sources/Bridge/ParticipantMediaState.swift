@@ -17,6 +17,10 @@ struct ParticipantMediaState: Codable, Sendable, Equatable {
         var lost: Int64
         /// Interarrival jitter in seconds.
         var jitter: Double
+        /// For the participant's video: the CLUE encoding (its `a=label`) the stream arrives on, nil for its
+        /// ordinary video; and the capture the bridge configured on that encoding.
+        var encoding: String?
+        var capture: String?
     }
 
     /// e.g. "checking", "connected", "failed".

@@ -19,8 +19,10 @@ extension LiveBridgeTests {
         try BridgeProcess(extraYAML: "", usersYAML: "{ alice: secret, bob: secret, carol: secret }")
     }
 
-    /// Runs the sites' peers at once (started 300 ms apart) and returns their results in order.
-    static func run(_ sites: [Site], on bridge: BridgeProcess, duration: Int) throws -> [CLUEPeer] {
+    /// Runs the sites' peers at once (started 300 ms apart) and returns their results in order; `during`, if
+    /// given, runs `at` seconds after the last one started (while the calls are up).
+    static func run(_ sites: [Site], on bridge: BridgeProcess, duration: Int, at: Double = 0,
+                    during: (() throws -> Void)? = nil) throws -> [CLUEPeer] {
         var running: [CLUEPeer.Running] = []
         for (index, site) in sites.enumerated() {
             if index > 0 { Thread.sleep(forTimeInterval: 0.3) }
@@ -28,6 +30,10 @@ extension LiveBridgeTests {
                 "--user", site.user, "--tone", String(site.tone), "--video-color", site.colour,
                 "--duration", String(duration), "--probe-tones", "440,660,880,1000",
             ] + site.extra, timeout: duration + 30))
+        }
+        if let during {
+            Thread.sleep(forTimeInterval: at)
+            try during()
         }
         return try running.map { try $0.finish(bridge) }
     }
@@ -317,7 +323,23 @@ extension LiveBridgeTests {
                  extra: ["--screens", "1", "--tone-gain-db", "-70", "--loud-after", "\(loudAt)", "--loud-gain-db", "0"]),
             Site(user: "dave", tone: 1000, colour: "magenta", extra: ["--screens", "2", "--tone-gain-db", "-70"]),
         ]
-        let peers = try ConferenceMediaTests.run(sites, on: bridge, duration: duration)
+        // Mid-call, the admin API shows which of alice's cameras arrives on which of her encodings.
+        var streams: [[String: Any]] = []
+        let peers = try ConferenceMediaTests.run(sites, on: bridge, duration: duration, at: Double(loudAt) - 1) {
+            let (_, text) = try bridge.api("GET", "/v1/rooms/demo/participants")
+            let participants = (try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])?[
+                "participants"] as? [[String: Any]] ?? []
+            streams = participants.first { $0["user"] as? String == "alice" }?["streams"] as? [[String: Any]] ?? []
+        }
+        let streamOfCamera = Dictionary(streams.compactMap { stream -> (String, String)? in
+            guard let capture = stream["capture"] as? String, let encoding = stream["encoding"] as? String else {
+                return nil
+            }
+            return (capture, encoding)
+        }, uniquingKeysWith: { a, _ in a })
+        #expect(Set(streamOfCamera.keys) == ["VC0", "VC1", "VC2"] && Set(streamOfCamera.values).count == 3,
+                "\(streams)")
+        #expect(streams.contains { $0["kind"] as? String == "video" && $0["encoding"] == nil }, "\(streams)")
         let byUser = Dictionary(uniqueKeysWithValues: zip(sites.map(\.user), peers))
         let tail = "\nbridge:\n\(bridge.log.suffix(4000))"
 

@@ -579,6 +579,10 @@ components:
               bytes: { type: integer }
               lost: { type: integer }
               jitter: { type: number }
+              encoding:
+                type: string
+                description: "Video: the participant's CLUE encoding (a=label) this stream arrives on; absent for its ordinary video."
+              capture: { type: string, description: "The participant's capture the bridge configured on that encoding." }
     UserName:
       type: string
       pattern: '^[A-Za-z0-9._+@-]{1,64}$'

@@ -57,6 +57,8 @@ struct ClueChannel {
     private let captureNeeds: (Advertisement) -> [CaptureEncoding]?
     /// What the bridge last configured of the participant (sent, maybe not yet answered).
     private(set) var configuredOfPeer: [CaptureEncoding]?
+    /// What the participant accepted of the bridge's configures: its captures that flow now.
+    private(set) var acceptedByPeer: [CaptureEncoding] = []
 
     /// `advertisement` gives the room as this participant should see it at the moment it is called.
     init(role: ParticipantStateMachine.ChannelRole, clueID: String?, limits: XMLReaderLimits,
@@ -234,7 +236,8 @@ struct ClueChannel {
                 carry(out: (try? machine.acceptConfigure()) ?? [], into: &output, now: now)
             }
         case .configureAccepted:
-            output.peerAcceptedConfigure = configuredOfPeer ?? []
+            acceptedByPeer = configuredOfPeer ?? []
+            output.peerAcceptedConfigure = acceptedByPeer
             // The room may have changed while it was in flight.
             reconfigure(into: &output, now: now)
         case .advertisementAcknowledged:

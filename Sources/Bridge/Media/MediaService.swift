@@ -53,8 +53,9 @@ final class MediaService: @unchecked Sendable {
     /// Per source video stream, the outputs it goes to: (receiver, CLUE encoding ID or nil for the default leg).
     private var videoReceivers: [VideoStream: [(receiver: ObjectIdentifier, encoding: String?)]] = [:]
     private var roomOfSession: [ObjectIdentifier: RoomMedia] = [:]
-    /// The video SSRCs each session sent so far (a multi-camera site sends one per configured capture).
-    private var knownVideoSSRCs: [ObjectIdentifier: [UInt32]] = [:]
+    /// The video streams each session sent so far, with the mid their first packet carried (a multi-camera site
+    /// sends one per configured capture).
+    private var knownVideoSSRCs: [ObjectIdentifier: [(ssrc: UInt32, mid: String?)]] = [:]
     private var lastKeyframeRequest: [VideoStream: ContinuousClock.Instant] = [:]
     /// The rooms' compositions by their identity (their output is one more source stream), and the compositions
     /// each input stream feeds.
@@ -499,15 +500,15 @@ final class MediaService: @unchecked Sendable {
             if video {
                 // Each new stream is told to the room once it is known to the room's queue (a packet can beat the
                 // join), with the mid it carries, so the room knows which of the session's sections it is.
-                if knownVideoSSRCs[key]?.contains(header.ssrc) != true, let room = roomOfSession[key],
-                   knownVideoSSRCs[key, default: []].count < InboundMedia.maximumStreams {
-                    knownVideoSSRCs[key, default: []].append(header.ssrc)
+                if knownVideoSSRCs[key]?.contains(where: { $0.ssrc == header.ssrc }) != true,
+                   let room = roomOfSession[key], knownVideoSSRCs[key, default: []].count < InboundMedia.maximumStreams {
                     let mid = outbound[key]?.legs.videoMidExtensionID.flatMap { id -> String? in
                         guard let element = RTPHeaderExtensions(packet, header: header)?.element(id: id) else {
                             return nil
                         }
                         return String(decoding: UnsafeRawBufferPointer(rebasing: packet[element.range]), as: UTF8.self)
                     }
+                    knownVideoSSRCs[key, default: []].append((header.ssrc, mid))
                     room.queue.async { room.videoSeen(from: key, ssrc: header.ssrc, mid: mid) }
                 }
                 let stream = VideoStream(session: key, ssrc: header.ssrc)
@@ -656,15 +657,19 @@ final class MediaService: @unchecked Sendable {
     /// What the admin API shows of a participant's media; nil when the call has no media session.
     func participantState(_ id: DialogID) -> ParticipantMediaState? {
         guard let session = sessions.withLock({ $0[id] }) else { return nil }
-        let state = session.queue.sync { session.state() }
+        let (state, legs) = session.queue.sync { (session.state(), session.legs) }
         let streams = ioQueue.sync { () -> [ParticipantMediaState.Stream] in
             guard let media = inbound[ObjectIdentifier(session)] else { return [] }
+            let mids = Dictionary(knownVideoSSRCs[ObjectIdentifier(session)] ?? [], uniquingKeysWith: { a, _ in a })
             return media.streams.values.sorted { $0.ssrc < $1.ssrc }.map { stream in
                 let rate = Double(media.clockRate(payloadType: stream.lastPayloadType))
+                let video = media.isVideo(payloadType: stream.lastPayloadType)
+                let encoding = video ? legs.videoEncoding(ssrc: stream.ssrc, mid: mids[stream.ssrc] ?? nil) : nil
                 return ParticipantMediaState.Stream(
-                    ssrc: stream.ssrc, kind: media.isVideo(payloadType: stream.lastPayloadType) ? "video" : "audio",
+                    ssrc: stream.ssrc, kind: video ? "video" : "audio",
                     direction: "inbound", packets: stream.packets, bytes: stream.wireBytes,
-                    lost: Int64(stream.lost), jitter: Double(stream.jitter) / rate)
+                    lost: Int64(stream.lost), jitter: Double(stream.jitter) / rate,
+                    encoding: encoding, capture: encoding.flatMap { state.captureOfEncoding[$0] })
             }
         }
         return ParticipantMediaState(iceState: state.ice, dtlsState: state.dtls, clueState: state.clue,

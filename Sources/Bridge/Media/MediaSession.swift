@@ -24,6 +24,8 @@ final class MediaSession: @unchecked Sendable {
         var srtpProfile: String?
         var capturesAdvertisedByPeer: [String]
         var capturesConfiguredByPeer: [String]
+        /// The participant's captures the bridge configured and it accepted, by the encoding they flow on.
+        var captureOfEncoding: [String: String]
         var clueMessagesReceived: Int
         var clueMessagesSent: Int
     }
@@ -416,6 +418,8 @@ final class MediaSession: @unchecked Sendable {
               remote: remote?.description, srtpProfile: sender.map { "\($0.profile)" },
               capturesAdvertisedByPeer: clue?.peerAdvertisement?.mediaCaptures.map(\.captureID) ?? [],
               capturesConfiguredByPeer: clue?.configured.map(\.captureID) ?? [],
+              captureOfEncoding: Dictionary((clue?.acceptedByPeer ?? []).map { ($0.encodingID, $0.captureID) },
+                                            uniquingKeysWith: { a, _ in a }),
               clueMessagesReceived: clueMessages.received, clueMessagesSent: clueMessages.sent)
     }
 }
