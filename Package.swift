@@ -64,7 +64,7 @@ let package = Package(
         .target(name: "Conference", dependencies: ["CLUEModel", "CLUEProtocol"], exclude: ["README.md"]),
 
         // Media processing over libavcodec/libswscale: the audio mixer, later the video compositor.
-        .target(name: "Media", dependencies: ["CFFmpeg", "RTP"]),
+        .target(name: "Media", dependencies: ["CFFmpeg", "RTP"], exclude: ["README.md"]),
 
         // recvmmsg/sendmmsg need _GNU_SOURCE, which Swift's Glibc module does not define.
         .target(name: "CSocketBatch"),

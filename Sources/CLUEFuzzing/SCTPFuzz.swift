@@ -32,7 +32,7 @@ extension FuzzTargets {
 
     /// One association for the whole run (usrsctp keeps process-wide state); it may be aborted by what it is fed,
     /// after which it stays inert, which is also a state worth fuzzing.
-    nonisolated(unsafe) static let fuzzAssociation: SCTPAssociation? = {
+    static let fuzzAssociation: SCTPAssociation? = {
         let association = try? SCTPAssociation(configuration: SCTPConfiguration(clueStream: sctpClueStream))
         _ = association?.start()
         return association

@@ -55,7 +55,7 @@ struct Baresip {
             + "audio_codecs=G722/16000/1\n"
         try account.write(to: directory.appendingPathComponent("accounts"), atomically: true, encoding: .utf8)
         outputURL = directory.appendingPathComponent("baresip.out")
-        FileManager.default.createFile(atPath: outputURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
         process.executableURL = URL(fileURLWithPath: Self.binary)
         // -4: no IPv6 candidates; -s: SIP trace (the SDP answer is read from it); -v: ICE and DTLS details.
         process.arguments = ["-4", "-s", "-v", "-f", directory.path, "-t", String(seconds),

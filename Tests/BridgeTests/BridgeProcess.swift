@@ -61,7 +61,7 @@ final class BridgeProcess: @unchecked Sendable {
         let configURL = directory.appendingPathComponent("config.yaml")
         try config.write(to: configURL, atomically: true, encoding: .utf8)
         logURL = directory.appendingPathComponent("bridge.log")
-        FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
         process.executableURL = Self.binary
         process.arguments = ["serve", "--config", configURL.path]
         process.standardError = try FileHandle(forWritingTo: logURL)
@@ -174,7 +174,7 @@ final class BridgeProcess: @unchecked Sendable {
         python.arguments = arguments
         python.currentDirectoryURL = directory
         let outputURL = directory.appendingPathComponent("venv-\(UUID().uuidString).out")
-        FileManager.default.createFile(atPath: outputURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
         python.standardOutput = try FileHandle(forWritingTo: outputURL)
         python.standardError = python.standardOutput
         let inputPipe = Pipe()

@@ -47,8 +47,8 @@ struct CLUEPeer: @unchecked Sendable {
                              "--user", "alice", "--password", "secret"] + arguments
         let output = bridge.directory.appendingPathComponent("peer-\(UUID().uuidString).json")
         let errors = bridge.directory.appendingPathComponent("peer-\(UUID().uuidString).err")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
-        FileManager.default.createFile(atPath: errors.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: output)
         process.standardError = try FileHandle(forWritingTo: errors)
         try process.run()

@@ -109,7 +109,7 @@ import Testing
         #expect(fromBridge.map(\.elementName).contains("configure"), "\(fromBridge.map(\.elementName))")
         for message in fromBridge { _ = peer.receive(message) }
         let response = sent(try peer.acceptConfigure())
-        let accepted = try channel.receive(try Self.bytes(try #require(response.first)), now: start)
+        let accepted = channel.receive(try Self.bytes(try #require(response.first)), now: start)
         #expect(accepted.peerAcceptedConfigure == [camera])
 
         // Not needed for a second, then needed again: nothing is sent, then or at the release time.

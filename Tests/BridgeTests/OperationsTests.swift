@@ -241,7 +241,7 @@ extension LiveBridgeTests {
             for t in threads: t.start()
             for t in threads: t.join()
             """
-        FileManager.default.createFile(atPath: file.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: file.path, contents: nil)
         let python = Process()
         python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         python.arguments = ["python3", "-c", script, url, file.path]

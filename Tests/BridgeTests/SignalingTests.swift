@@ -32,7 +32,7 @@ extension LiveBridgeTests {
             .appendingPathComponent("peers/sip_tls_call.py").path,
                             "127.0.0.1", String(bridge.tlsPort), "demo", "alice", "secret", algorithm]
         let output = bridge.directory.appendingPathComponent("tls-\(algorithm).out")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         python.standardOutput = try FileHandle(forWritingTo: output)
         python.standardError = python.standardOutput
         try python.run()
@@ -113,7 +113,7 @@ extension LiveBridgeTests {
         python.arguments = ["python3", peers.appendingPathComponent("replay_sip.py").path, "127.0.0.1",
                             String(bridge.sipPort), corpus.path]
         let output = bridge.directory.appendingPathComponent("replay.out")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         python.standardOutput = try FileHandle(forWritingTo: output)
         python.standardError = python.standardOutput
         try python.run()
