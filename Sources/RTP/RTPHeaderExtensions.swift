@@ -236,6 +236,52 @@ extension RTPHeaderExtensions {
         return newLength
     }
 
+    /// Writes a whole header extension block of up to two elements at `offset` of `packet`, where the fixed header
+    /// and CSRCs end, for a packet being built (not rewritten): the one-byte form when both fit it, the two-byte
+    /// form otherwise (RFC 8285 section 4.1.2), zero padding to a word, and the X bit set; with no element, the X
+    /// bit cleared and nothing written. Returns the offset after the block; nil when an element is invalid or the
+    /// block would leave no room in `packet` for `reserving` more octets.
+    public static func writeBlock(_ first: (id: UInt8, value: UnsafeRawBufferPointer)?,
+                                  _ second: (id: UInt8, value: UnsafeRawBufferPointer)?,
+                                  into packet: UnsafeMutableRawBufferPointer, at offset: Int,
+                                  reserving: Int = 0) -> Int? {
+        guard packet.count > 0 else { return nil }
+        var count = 0
+        var dataBytes = 0
+        var needsTwoByte = false
+        func account(_ element: (id: UInt8, value: UnsafeRawBufferPointer)?) -> Bool {
+            guard let element else { return true }
+            guard element.id != 0, element.value.count <= 255 else { return false }
+            count += 1
+            dataBytes += element.value.count
+            if element.id > 14 || element.value.isEmpty || element.value.count > 16 { needsTwoByte = true }
+            return true
+        }
+        guard account(first), account(second) else { return nil }
+        guard count > 0 else {
+            packet[0] &= ~0x10
+            return offset
+        }
+        let elementBytes = dataBytes + (needsTwoByte ? 2 : 1) * count
+        let end = offset + 4 + (elementBytes + 3) / 4 * 4
+        guard offset >= RTPHeader.fixedLength, end + reserving <= packet.count else { return nil }
+        var writer = RTPHeaderExtensionWriter(packet: packet, position: offset + 4, twoByte: needsTwoByte)
+        if let first { writer.append(id: first.id, value: first.value) }
+        if let second { writer.append(id: second.id, value: second.value) }
+        while writer.position < end {
+            packet[writer.position] = 0
+            writer.position += 1
+        }
+        let profile = needsTwoByte ? RTPHeaderExtensionForm.twoByteProfile : RTPHeaderExtensionForm.oneByteProfile
+        let words = (end - offset - 4) / 4
+        packet[offset] = UInt8(profile >> 8)
+        packet[offset + 1] = UInt8(profile & 0xFF)
+        packet[offset + 2] = UInt8(words >> 8)
+        packet[offset + 3] = UInt8(words & 0xFF)
+        packet[0] |= 0x10
+        return end
+    }
+
     /// Sets one element, keeping every other element as it is; returns the new length.
     public static func set(id: UInt8, value: UnsafeRawBufferPointer, in packet: UnsafeMutableRawBufferPointer,
                            length: Int) throws(RTPPacketError) -> Int {

@@ -62,8 +62,7 @@ import Testing
         out.videoCaptureID = "MCC3"
         let source = Self.sourcePacket()
         let length = try #require(source.withUnsafeBytes { bytes in
-            out.forwardVideo(packet: bytes, header: RTPHeader(bytes)!, sourceExtensions: RTPHeaderExtensionIDMap(),
-                             now: .now)
+            out.forwardVideo(packet: bytes, header: RTPHeader(bytes)!, now: .now)
         })
         let receiver = try SRTPReceiver(key: Self.key, profile: .aeadAES128GCM)
         let plain = try receiver.unprotectRTP(Array(out.scratch[0..<length]))
@@ -82,8 +81,7 @@ import Testing
         var other = source
         other[11] = 0xEE
         let dropped = other.withUnsafeBytes { bytes in
-            out.forwardVideo(packet: bytes, header: RTPHeader(bytes)!, sourceExtensions: RTPHeaderExtensionIDMap(),
-                             now: .now)
+            out.forwardVideo(packet: bytes, header: RTPHeader(bytes)!, now: .now)
         }
         #expect(dropped == nil)
     }

@@ -119,3 +119,37 @@ private let audioLevelExtension: UInt8 = 1
     #expect(([] as [UInt8]).withUnsafeBytes { AudioLevel($0) } == nil)
     #expect(AudioLevel(voiceActivity: true, level: 30).byte == 0x9E)
 }
+/// A block written for a packet being built: one-byte form when both elements fit, two-byte otherwise, padded to a
+/// word, X bit set; nothing and X cleared without elements; nil for an invalid element or no room left.
+@Test func writesABlockForABuiltPacket() throws {
+    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64, alignment: 8)
+    defer { buffer.deallocate() }
+    func block(_ first: (UInt8, String)?, _ second: (UInt8, String)?, reserving: Int = 0) -> (Int?, [UInt8: String], UInt16?) {
+        buffer.initializeMemory(as: UInt8.self, repeating: 0)
+        buffer[0] = 0x80
+        var a = first?.1 ?? "", b = second?.1 ?? ""
+        let end = a.withUTF8 { x in b.withUTF8 { y in
+            RTPHeaderExtensions.writeBlock(first.map { ($0.0, UnsafeRawBufferPointer(x)) },
+                                           second.map { ($0.0, UnsafeRawBufferPointer(y)) },
+                                           into: buffer, at: 12, reserving: reserving)
+        } }
+        guard let end, let header = RTPHeader(UnsafeRawBufferPointer(rebasing: buffer[0..<end])) else {
+            return (end, [:], nil)
+        }
+        var values: [UInt8: String] = [:]
+        for element in RTPHeaderExtensions(UnsafeRawBufferPointer(buffer), header: header) ?? RTPHeaderExtensions(
+            bytes: UnsafeRawBufferPointer(buffer), range: 0..<0, form: .oneByte) {
+            values[element.id] = String(decoding: UnsafeRawBufferPointer(buffer)[element.range], as: UTF8.self)
+        }
+        return (end, values, header.extensionProfile)
+    }
+    let short = block((1, "0"), (4, "MCC3"))
+    #expect(short.0 == 12 + 4 + 8 && short.1 == [1: "0", 4: "MCC3"] && short.2 == 0xBEDE)
+    let long = block((1, "a-media-id-longer-than-sixteen"), (4, "MCC3"))
+    #expect(long.0 == 12 + 4 + 40 && long.1 == [1: "a-media-id-longer-than-sixteen", 4: "MCC3"] && long.2 == 0x1000)
+    let none = block(nil, nil)
+    #expect(none.0 == 12 && buffer[0] & 0x10 == 0)
+    #expect(block((0, "x"), nil).0 == nil)
+    #expect(block((1, "0"), (4, "MCC3"), reserving: 41).0 == nil)
+    #expect(block((1, "0"), (4, "MCC3"), reserving: 40).0 == 24)
+}

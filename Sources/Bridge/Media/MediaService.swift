@@ -61,8 +61,6 @@ final class MediaService: @unchecked Sendable {
     /// each input stream feeds.
     private var compositions: [ObjectIdentifier: VideoComposition] = [:]
     private var compositionInputs: [VideoStream: [VideoComposition]] = [:]
-    /// Receivers get only the extensions the bridge sets (mid, CaptID): the sources' own are dropped.
-    private let dropSourceExtensions = RTPHeaderExtensionIDMap()
     private let feedbackBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1500, alignment: 8)
     /// What each room's participants said, for the advertisements (any queue, under the lock).
     private let conferences = LockedBox<[String: Conference]>([:])
@@ -474,12 +472,10 @@ final class MediaService: @unchecked Sendable {
             let sendLength: Int?
             let waiting: Bool
             if let encoding = target.encoding, let output = out.clueOutputs[encoding] {
-                sendLength = out.forwardVideo(on: output, packet: packet, header: header,
-                                              sourceExtensions: dropSourceExtensions, now: now)
+                sendLength = out.forwardVideo(on: output, packet: packet, header: header, now: now)
                 waiting = output.rewriter.waitingForKeyframe
             } else {
-                sendLength = out.forwardVideo(packet: packet, header: header,
-                                              sourceExtensions: dropSourceExtensions, now: now)
+                sendLength = out.forwardVideo(packet: packet, header: header, now: now)
                 waiting = out.video?.waitingForKeyframe == true
             }
             guard let sendLength else {

@@ -38,19 +38,10 @@ struct MediaLegs: Sendable {
             guard let media = negotiated.accepted.first(where: {
                 $0.kind == kind && !$0.isCLUEControlled && $0.security != nil
             }), let preferred = media.codecs.first(where: { $0.codec != .telephoneEvent }) else { return nil }
-            var codecs: [UInt8: MediaCodec] = [:]
-            for codec in media.codecs { codecs[codec.payloadType] = codec.codec }
-            let sends = media.direction == .sendrecv || media.direction == .sendonly
-            let receives = media.direction == .sendrecv || media.direction == .recvonly
-            return Leg(mid: media.mid, localSSRC: media.localSSRC ?? 0, codecs: codecs,
-                       sendPayloadType: preferred.payloadType, sendCodec: preferred.codec,
-                       midExtensionID: media.extensionID(uri: ExtensionMap.midURI).map { UInt8(clamping: $0) },
-                       captureIDExtensionID: media.extensionID(uri: ExtensionMap.captureIDURI)
-                           .map { UInt8(clamping: $0) },
-                       audioLevelExtensionID: media.extensionID(uri: ExtensionMap.audioLevelURI)
-                           .map { UInt8(clamping: $0) },
-                       bridgeSends: sends && media.localSSRC != nil, bridgeReceives: receives,
-                       remoteSSRCs: media.remoteSSRCs)
+            return Leg(media, preferred: preferred, localSSRC: media.localSSRC ?? 0,
+                       bridgeSends: (media.direction == .sendrecv || media.direction == .sendonly)
+                           && media.localSSRC != nil,
+                       bridgeReceives: media.direction == .sendrecv || media.direction == .recvonly)
         }
         audio = leg(.audio)
         video = leg(.video)
@@ -60,27 +51,14 @@ struct MediaLegs: Sendable {
             && (media.direction == .sendonly || media.direction == .sendrecv) {
             guard let label = media.localLabel, let ssrc = media.localSSRC,
                   let preferred = media.codecs.first else { continue }
-            var codecs: [UInt8: MediaCodec] = [:]
-            for codec in media.codecs { codecs[codec.payloadType] = codec.codec }
-            clueVideo[label] = Leg(mid: media.mid, localSSRC: ssrc, codecs: codecs,
-                                   sendPayloadType: preferred.payloadType, sendCodec: preferred.codec,
-                                   midExtensionID: media.extensionID(uri: ExtensionMap.midURI)
-                                       .map { UInt8(clamping: $0) },
-                                   captureIDExtensionID: media.extensionID(uri: ExtensionMap.captureIDURI)
-                                       .map { UInt8(clamping: $0) },
-                                   audioLevelExtensionID: nil, bridgeSends: true, bridgeReceives: false)
+            clueVideo[label] = Leg(media, preferred: preferred, localSSRC: ssrc, bridgeSends: true,
+                                   bridgeReceives: false)
         }
         for media in negotiated.accepted where media.kind == .video && media.isCLUEControlled
             && media.direction == .recvonly {
-            guard let label = media.remoteLabel, !media.codecs.isEmpty else { continue }
-            var codecs: [UInt8: MediaCodec] = [:]
-            for codec in media.codecs { codecs[codec.payloadType] = codec.codec }
-            clueReceive[label] = Leg(mid: media.mid, localSSRC: 0, codecs: codecs,
-                                     sendPayloadType: media.codecs[0].payloadType, sendCodec: media.codecs[0].codec,
-                                     midExtensionID: media.extensionID(uri: ExtensionMap.midURI)
-                                         .map { UInt8(clamping: $0) },
-                                     captureIDExtensionID: nil, audioLevelExtensionID: nil, bridgeSends: false,
-                                     bridgeReceives: true, remoteSSRCs: media.remoteSSRCs)
+            guard let label = media.remoteLabel, let preferred = media.codecs.first else { continue }
+            clueReceive[label] = Leg(media, preferred: preferred, localSSRC: 0, bridgeSends: false,
+                                     bridgeReceives: true)
         }
     }
 
@@ -112,5 +90,20 @@ struct MediaLegs: Sendable {
         }
         guard let receiving = codec(audio.sendCodec) else { return nil }
         return (receiving, receiving)
+    }
+}
+
+extension MediaLegs.Leg {
+    /// One negotiated section: its codecs by payload type, the bridge's send codec (`preferred`) and SSRC, and the
+    /// header extension IDs it agreed (mid, CaptID, audio level).
+    init(_ media: NegotiatedMedia, preferred: NegotiatedCodec, localSSRC: UInt32, bridgeSends: Bool,
+         bridgeReceives: Bool) {
+        var codecs: [UInt8: MediaCodec] = [:]
+        for codec in media.codecs { codecs[codec.payloadType] = codec.codec }
+        func id(_ uri: String) -> UInt8? { media.extensionID(uri: uri).map { UInt8(clamping: $0) } }
+        self.init(mid: media.mid, localSSRC: localSSRC, codecs: codecs, sendPayloadType: preferred.payloadType,
+                  sendCodec: preferred.codec, midExtensionID: id(ExtensionMap.midURI),
+                  captureIDExtensionID: id(ExtensionMap.captureIDURI),
+                  audioLevelExtensionID: id(ExtensionMap.audioLevelURI), bridgeSends: bridgeSends, bridgeReceives: bridgeReceives, remoteSSRCs: media.remoteSSRCs)
     }
 }

@@ -142,24 +142,22 @@ final class OutboundMedia: @unchecked Sendable {
 
     /// The same for one CLUE encoding output.
     func forwardVideo(on output: VideoOutput, packet: UnsafeRawBufferPointer, header: RTPHeader,
-                      sourceExtensions mapping: RTPHeaderExtensionIDMap, now: ContinuousClock.Instant) -> Int? {
+                      now: ContinuousClock.Instant) -> Int? {
         // In place: copying the rewriter in and out per packet showed in the forwarding profile.
         forward(leg: output.leg, rewriter: &output.rewriter, captureID: output.captureID, packet: packet,
-                header: header, mapping: mapping, now: now)
+                header: header, now: now)
     }
 
     /// Writes the source's video packet, rewritten for this receiver and protected, into `scratch`; returns the
     /// length to send, or nil when the packet is not for this receiver now.
-    func forwardVideo(packet: UnsafeRawBufferPointer, header: RTPHeader, sourceExtensions mapping: RTPHeaderExtensionIDMap,
-                      now: ContinuousClock.Instant) -> Int? {
+    func forwardVideo(packet: UnsafeRawBufferPointer, header: RTPHeader, now: ContinuousClock.Instant) -> Int? {
         guard video != nil, let leg = legs.video else { return nil }
         return forward(leg: leg, rewriter: &video!, captureID: videoCaptureID, packet: packet, header: header,
-                       mapping: mapping, now: now)
+                       now: now)
     }
 
     private func forward(leg: MediaLegs.Leg, rewriter: inout RTPRewriter, captureID: String,
-                         packet: UnsafeRawBufferPointer, header: RTPHeader, mapping: RTPHeaderExtensionIDMap,
-                         now: ContinuousClock.Instant) -> Int? {
+                         packet: UnsafeRawBufferPointer, header: RTPHeader, now: ContinuousClock.Instant) -> Int? {
         guard header.ssrc == rewriter.selectedSource, packet.count <= scratch.count else { return nil }
         if rewriter.waitingForKeyframe {
             let payload = UnsafeRawBufferPointer(rebasing: packet[header.payloadRange])
@@ -171,35 +169,20 @@ final class OutboundMedia: @unchecked Sendable {
         // One pass: the fixed header and CSRCs, the receiver's own extensions (mid, CaptID; the source's are
         // dropped), then the payload and any padding, each copied once from the source packet.
         let headerLength = RTPHeader.fixedLength + 4 * header.csrcCount
-        scratch.copyMemory(from: UnsafeRawBufferPointer(rebasing: packet[0..<headerLength]))
-        var length: Int
-        if let written = writeExtensions(at: headerLength, leg: leg, captureID: captureID) {
-            guard case .forward = rewriter.rewrite(UnsafeMutableRawBufferPointer(rebasing: scratch[0..<headerLength]),
-                                                   header: header, now: now) else { return nil }
-            length = written
-        } else {
-            // An element too long for the one-byte form: the general (slower) rewrite.
-            scratch.copyMemory(from: packet)
-            guard case .forward = rewriter.rewrite(UnsafeMutableRawBufferPointer(rebasing: scratch[0..<packet.count]),
-                                                   header: header, now: now) else { return nil }
-            length = packet.count
-            if let id = leg.captureIDExtensionID {
-                length = (try? RTPHeaderExtensions.setCaptureID(captureID, id: id, in: scratch, length: length,
-                                                                mapping: mapping)) ?? length
-            } else {
-                length = (try? RTPHeaderExtensions.rewrite(scratch, length: length, mapping: mapping)) ?? length
-            }
-            if let id = leg.midExtensionID, let mid = leg.mid {
-                var text = mid
-                length = text.withUTF8 { utf8 in
-                    (try? RTPHeaderExtensions.set(id: id, value: UnsafeRawBufferPointer(utf8), in: scratch,
-                                                  length: length)) ?? length
-                }
-            }
-            return protect(length)
-        }
         let tail = header.payloadRange.lowerBound..<packet.count
-        guard length + tail.count + 32 <= scratch.count else { return nil }
+        scratch.copyMemory(from: UnsafeRawBufferPointer(rebasing: packet[0..<headerLength]))
+        var mid = leg.mid ?? "", capture = captureID
+        let written = mid.withUTF8 { midBytes in
+            capture.withUTF8 { captureBytes in
+                RTPHeaderExtensions.writeBlock(
+                    leg.mid == nil ? nil : leg.midExtensionID.map { ($0, UnsafeRawBufferPointer(midBytes)) },
+                    leg.captureIDExtensionID.map { ($0, UnsafeRawBufferPointer(captureBytes)) },
+                    into: scratch, at: headerLength, reserving: tail.count + 32)
+            }
+        }
+        guard var length = written,
+              case .forward = rewriter.rewrite(UnsafeMutableRawBufferPointer(rebasing: scratch[0..<headerLength]),
+                                               header: header, now: now) else { return nil }
         (scratch.baseAddress! + length).copyMemory(from: packet.baseAddress! + tail.lowerBound, byteCount: tail.count)
         length += tail.count
         return protect(length)
@@ -210,40 +193,5 @@ final class OutboundMedia: @unchecked Sendable {
         sent.videoPackets += 1
         sent.videoBytes += protected
         return protected
-    }
-
-    /// The receiver's header extensions in the one-byte form (RFC 8285 section 4.2) at `offset` of `scratch`, right
-    /// after the fixed header: its mid and the capture CaptID names (RFC 8849), as negotiated. Sets or clears the X
-    /// bit; returns the offset after the block, or nil when a value or ID does not fit the one-byte form.
-    private func writeExtensions(at offset: Int, leg: MediaLegs.Leg, captureID: String) -> Int? {
-        let mid = leg.midExtensionID.flatMap { id in leg.mid.map { (id, $0) } }
-        let capture = leg.captureIDExtensionID.map { ($0, captureID) }
-        guard mid != nil || capture != nil else {
-            scratch[0] &= ~0x10
-            return offset
-        }
-        var position = offset + 4
-        func write(_ id: UInt8, _ value: String) -> Bool {
-            var text = value
-            return text.withUTF8 { utf8 -> Bool in
-                guard (1...14).contains(id), (1...16).contains(utf8.count),
-                      position + 1 + utf8.count <= scratch.count - 64 else { return false }
-                scratch[position] = id << 4 | UInt8(utf8.count - 1)
-                (scratch.baseAddress! + position + 1).copyMemory(from: utf8.baseAddress!, byteCount: utf8.count)
-                position += 1 + utf8.count
-                return true
-            }
-        }
-        if let (id, value) = mid, !write(id, value) { return nil }
-        if let (id, value) = capture, !write(id, value) { return nil }
-        while (position - offset) % 4 != 0 {
-            scratch[position] = 0
-            position += 1
-        }
-        scratch[offset] = 0xBE
-        scratch[offset + 1] = 0xDE
-        scratch.storeBigEndian(UInt16((position - offset - 4) / 4), at: offset + 2)
-        scratch[0] |= 0x10
-        return position
     }
 }
