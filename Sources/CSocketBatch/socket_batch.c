@@ -67,8 +67,18 @@ const struct sockaddr_storage *clue_batch_source(clue_batch *batch, unsigned ind
 
 int clue_batch_fill(clue_batch *batch, unsigned index, const void *payload, size_t length,
                     const struct sockaddr *destination, socklen_t destination_length) {
-    if (length > batch->slot_bytes || destination_length > sizeof(struct sockaddr_storage)) return -1;
+    if (length > batch->slot_bytes) return -1;
     memcpy(batch->data + (size_t)index * batch->slot_bytes, payload, length);
+    return clue_batch_commit(batch, index, length, destination, destination_length);
+}
+
+unsigned char *clue_batch_slot(clue_batch *batch, unsigned index) {
+    return batch->data + (size_t)index * batch->slot_bytes;
+}
+
+int clue_batch_commit(clue_batch *batch, unsigned index, size_t length, const struct sockaddr *destination,
+                      socklen_t destination_length) {
+    if (length > batch->slot_bytes || destination_length > sizeof(struct sockaddr_storage)) return -1;
     batch->vectors[index].iov_len = length;
     memcpy(&batch->addresses[index], destination, destination_length);
     batch->headers[index].msg_hdr.msg_namelen = destination_length;

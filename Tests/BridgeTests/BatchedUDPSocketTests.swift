@@ -9,9 +9,17 @@ import Testing
     @Test func echoesBatches() throws {
         let queue = DispatchQueue(label: "test.media")
         let echo = try BatchedUDPSocket(bind: SocketAddress(host: "127.0.0.1", port: 0)!, queue: queue) {
-            payload, source in
-            // A sender of the echo: the buffer is only valid during this call, enqueue copies it.
-            echoSocket?.enqueue(UnsafeRawBufferPointer(payload), to: source)
+            payload, source, _ in
+            // A sender of the echo: the buffer is only valid during this call. Half the echoes are copied by
+            // enqueue, half are built in the next send slot and committed.
+            guard let socket = echoSocket else { return }
+            if payload.count % 2 == 0 {
+                socket.enqueue(UnsafeRawBufferPointer(payload), to: source)
+            } else {
+                let slot = socket.sendSlot()
+                slot.copyMemory(from: UnsafeRawBufferPointer(payload))
+                socket.commitSend(length: payload.count, to: source)
+            }
         }
         echoSocket = echo
         defer { echoSocket = nil; echo.close() }

@@ -12,7 +12,7 @@ import Testing
     static let key = SRTPMasterKey(key: Array(1...16), salt: Array(101...112))
 
     /// A receiver's negotiated video section with the mid and CaptID extensions (IDs 1 and 4).
-    static func legs(mid: String) throws -> MediaLegs {
+    static func legs(mid: String, extensions: Bool = true) throws -> MediaLegs {
         let offer = """
             v=0
             o=- 1 1 IN IP4 127.0.0.1
@@ -29,9 +29,7 @@ import Testing
             a=fingerprint:sha-256 \((0..<32).map { _ in "AB" }.joined(separator: ":"))
             a=setup:actpass
             a=rtpmap:96 VP8/90000
-            a=extmap:1 urn:ietf:params:rtp-hdrext:sdes:mid
-            a=extmap:4 urn:ietf:params:rtp-hdrext:sdes:CaptId
-            a=candidate:1 1 udp 2130706431 127.0.0.1 5000 typ host
+            \(extensions ? "a=extmap:1 urn:ietf:params:rtp-hdrext:sdes:mid\na=extmap:4 urn:ietf:params:rtp-hdrext:sdes:CaptId\n" : "")a=candidate:1 1 udp 2130706431 127.0.0.1 5000 typ host
 
             """.replacingOccurrences(of: "\n", with: "\r\n")
         var configuration = OfferAnswerConfiguration(
@@ -58,11 +56,12 @@ import Testing
         #expect(leg.bridgeSends && leg.midExtensionID == 1 && leg.captureIDExtensionID == 4, "\(leg)")
         let out = OutboundMedia(sender: try SRTPSender(key: Self.key, profile: .aeadAES128GCM),
                                 remote: try #require(SocketAddress(host: "127.0.0.1", port: 5000)), legs: legs)
-        out.video?.select(source: 0xAABB_CCDD)
-        out.videoCaptureID = "MCC3"
+        let output = try #require(out.defaultVideo)
+        output.rewriter.select(source: 0xAABB_CCDD)
+        output.captureID = "MCC3"
         let source = Self.sourcePacket()
         let length = try #require(source.withUnsafeBytes { bytes in
-            out.forwardVideo(packet: bytes, header: RTPHeader(bytes)!, now: .now)
+            out.forwardVideo(on: output, packet: bytes, header: RTPHeader(bytes)!, now: .now, into: out.scratch)
         })
         let receiver = try SRTPReceiver(key: Self.key, profile: .aeadAES128GCM)
         let plain = try receiver.unprotectRTP(Array(out.scratch[0..<length]))
@@ -81,8 +80,50 @@ import Testing
         var other = source
         other[11] = 0xEE
         let dropped = other.withUnsafeBytes { bytes in
-            out.forwardVideo(packet: bytes, header: RTPHeader(bytes)!, now: .now)
+            out.forwardVideo(on: output, packet: bytes, header: RTPHeader(bytes)!, now: .now, into: out.scratch)
         }
         #expect(dropped == nil)
+    }
+
+    /// The output's extension block is written when its capture changes, not per packet; a section that negotiated
+    /// neither extension gets packets without any (the X bit cleared, the payload right after the header).
+    @Test func extensionBlockFollowsTheCaptureAndIsLeftOutWhenNotNegotiated() throws {
+        let remote = try #require(SocketAddress(host: "127.0.0.1", port: 5000))
+        let source = Self.sourcePacket()
+        // Each receiver has its own SRTP session (both outputs happen to use the same SSRC).
+        func receiver(_ legs: MediaLegs) throws -> (OutboundMedia, SRTPReceiver) {
+            (OutboundMedia(sender: try SRTPSender(key: Self.key, profile: .aeadAES128GCM), remote: remote, legs: legs),
+             try SRTPReceiver(key: Self.key, profile: .aeadAES128GCM))
+        }
+        func forward(_ out: OutboundMedia, _ output: OutboundMedia.VideoOutput, sequence: UInt8,
+                     to receiver: SRTPReceiver) throws -> [UInt8] {
+            var packet = source
+            packet[3] = sequence
+            let length = try #require(packet.withUnsafeBytes { bytes in
+                out.forwardVideo(on: output, packet: bytes, header: RTPHeader(bytes)!, now: .now, into: out.scratch)
+            })
+            return try receiver.unprotectRTP(Array(out.scratch[0..<length]))
+        }
+        func captureID(_ plain: [UInt8]) -> String? {
+            plain.withUnsafeBytes { bytes in
+                guard let header = RTPHeader(bytes), let extensions = RTPHeaderExtensions(bytes, header: header),
+                      let element = extensions.element(id: 4) else { return nil }
+                return String(decoding: bytes[element.range], as: UTF8.self)
+            }
+        }
+        let (out, outReceiver) = try receiver(try Self.legs(mid: "v"))
+        let output = try #require(out.defaultVideo)
+        output.rewriter.select(source: 0xAABB_CCDD)
+        output.captureID = "VC1"
+        #expect(captureID(try forward(out, output, sequence: 1, to: outReceiver)) == "VC1")
+        output.captureID = "MCC11"
+        #expect(captureID(try forward(out, output, sequence: 2, to: outReceiver)) == "MCC11")
+
+        let (bare, bareReceiver) = try receiver(try Self.legs(mid: "w", extensions: false))
+        let bareOutput = try #require(bare.defaultVideo)
+        bareOutput.rewriter.select(source: 0xAABB_CCDD)
+        let plain = try forward(bare, bareOutput, sequence: 3, to: bareReceiver)
+        #expect(plain[0] & 0x10 == 0)
+        #expect(Array(plain[RTPHeader.fixedLength...]) == Array(source[20...]))
     }
 }

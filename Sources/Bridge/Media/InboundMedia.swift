@@ -17,6 +17,9 @@ final class InboundMedia: @unchecked Sendable {
     let receiver: SRTPReceiver
     /// Payload type to media kind (true: video), for metrics; from the negotiated codecs.
     private let videoPayloadTypes: Set<UInt8>
+    /// The same two facts indexed by payload type (0...127), read per packet without hashing.
+    private let isVideoByPayloadType: [Bool]
+    private let clockRateByPayloadType: [Int64]
     /// Packets and bytes not yet added to the process metrics: audio, video.
     var unreported = (audioPackets: 0, audioBytes: 0, videoPackets: 0, videoBytes: 0)
     /// When the first packet decrypted (for the join-time histogram); reported once.
@@ -25,6 +28,10 @@ final class InboundMedia: @unchecked Sendable {
     private let clockRates: [UInt8: UInt32]
     private let epoch = ContinuousClock.now
     private(set) var streams: [UInt32: ReceptionStatistics] = [:]
+    /// The video streams already announced to the room (`announce`), with the mid their first packet carried, and
+    /// how many video streams arrived.
+    private(set) var announced: [UInt32: String?] = [:]
+    private var videoStreams = 0
     /// Per SSRC, what the last receiver report covered and the peer's last sender report (for LSR/DLSR).
     private var intervals: [UInt32: ReceptionReportInterval] = [:]
     private(set) var counters = Counters()
@@ -33,6 +40,8 @@ final class InboundMedia: @unchecked Sendable {
         self.receiver = receiver
         self.clockRates = clockRates
         self.videoPayloadTypes = videoPayloadTypes
+        isVideoByPayloadType = (0..<128).map { videoPayloadTypes.contains(UInt8($0)) }
+        clockRateByPayloadType = (0..<128).map { Int64(clockRates[UInt8($0)] ?? 90_000) }
     }
 
     func isVideo(payloadType: UInt8) -> Bool { videoPayloadTypes.contains(payloadType) }
@@ -41,8 +50,14 @@ final class InboundMedia: @unchecked Sendable {
 
     /// What a datagram turned out to be once unprotected (in place, in the datagram's buffer).
     enum Received {
-        case rtp(header: RTPHeader, length: Int, video: Bool)
+        /// `firstSeen`: the stream's first packet, or one of a stream not announced yet (`announce`).
+        case rtp(header: RTPHeader, length: Int, video: Bool, firstSeen: Bool)
         case rtcp(length: Int)
+    }
+
+    /// The room has been told of this stream: its next packets are no longer `firstSeen`.
+    func announce(ssrc: UInt32, mid: String?) {
+        announced[ssrc] = mid
     }
 
     /// One SRTP or SRTCP datagram from the session's latched address; nil when it was dropped.
@@ -69,31 +84,42 @@ final class InboundMedia: @unchecked Sendable {
             counters.malformed += 1
             return nil
         }
-        var stream = streams[header.ssrc] ?? {
-            ReceptionStatistics(ssrc: header.ssrc)
-        }()
-        if streams[header.ssrc] == nil, streams.count >= Self.maximumStreams {
-            counters.tooManyStreams += 1
-            return nil
-        }
-        let rate = Int64(clockRates[header.payloadType] ?? 90_000)
+        let rate = clockRateByPayloadType[Int(header.payloadType)]
         let elapsed = now - epoch
         let (seconds, attoseconds) = elapsed.components
         let arrival = seconds &* rate &+ (attoseconds / 1_000_000_000) &* rate / 1_000_000_000
-        stream.record(sequenceNumber: header.sequenceNumber, timestamp: header.timestamp,
-                      payloadType: header.payloadType, payloadBytes: header.payloadRange.count,
-                      wireBytes: wireLength, arrival: arrival)
-        streams[header.ssrc] = stream
+        // One hash per packet: the stream's statistics are updated where they are stored.
+        var firstSeen = false
+        let index: Dictionary<UInt32, ReceptionStatistics>.Index
+        if let known = streams.index(forKey: header.ssrc) {
+            index = known
+        } else {
+            guard streams.count < Self.maximumStreams else {
+                counters.tooManyStreams += 1
+                return nil
+            }
+            streams[header.ssrc] = ReceptionStatistics(ssrc: header.ssrc)
+            index = streams.index(forKey: header.ssrc)!
+            firstSeen = true
+        }
+        streams.values[index].record(sequenceNumber: header.sequenceNumber, timestamp: header.timestamp,
+                                     payloadType: header.payloadType, payloadBytes: header.payloadRange.count,
+                                     wireBytes: wireLength, arrival: arrival)
         if firstPacketAt == nil { firstPacketAt = now }
-        let video = videoPayloadTypes.contains(header.payloadType)
+        let video = isVideoByPayloadType[Int(header.payloadType)]
         if video {
             unreported.videoPackets += 1
             unreported.videoBytes += wireLength
+            if firstSeen {
+                videoStreams += 1
+            } else if announced.count < videoStreams {
+                firstSeen = announced.index(forKey: header.ssrc) == nil
+            }
         } else {
             unreported.audioPackets += 1
             unreported.audioBytes += wireLength
         }
-        return .rtp(header: header, length: length, video: video)
+        return .rtp(header: header, length: length, video: video, firstSeen: firstSeen)
     }
 
     /// The peer's sender report for one of its streams (RFC 3550 section 6.4.1): kept for the next report block.

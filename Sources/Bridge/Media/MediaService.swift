@@ -46,16 +46,18 @@ final class MediaService: @unchecked Sendable {
 
     // I/O queue state.
     private var byUsernameFragment: [String: MediaSession] = [:]
-    private var byAddress: [SocketAddress: MediaSession] = [:]
-    private var inbound: [ObjectIdentifier: InboundMedia] = [:]
+    private var byAddress: [SocketAddress: MediaSession] = [:] { didSet { lastLatched = nil } }
+    private var inbound: [ObjectIdentifier: InboundMedia] = [:] { didSet { lastLatched = nil } }
+    /// The last source address SRTP came from, with its session and receive side: packets come in runs from one
+    /// sender, so most skip both lookups. Any change to either table clears it.
+    private var lastLatched: (address: SocketAddress, session: MediaSession, media: InboundMedia)?
     /// What each session is sent, and which receivers each source's video goes to now.
     private var outbound: [ObjectIdentifier: OutboundMedia] = [:]
-    /// Per source video stream, the outputs it goes to: (receiver, CLUE encoding ID or nil for the default leg).
-    private var videoReceivers: [VideoStream: [(receiver: ObjectIdentifier, encoding: String?)]] = [:]
+    /// Per source video stream, the outputs it goes to, resolved when the plan is applied so that forwarding does no
+    /// lookup per receiver. A target lives only as long as its output: whatever replaces or removes a receiver's
+    /// outbound media or outputs drops its targets, and the room's next plan resolves them again.
+    private var videoReceivers: [VideoStream: [VideoTarget]] = [:]
     private var roomOfSession: [ObjectIdentifier: RoomMedia] = [:]
-    /// The video streams each session sent so far, with the mid their first packet carried (a multi-camera site
-    /// sends one per configured capture).
-    private var knownVideoSSRCs: [ObjectIdentifier: [(ssrc: UInt32, mid: String?)]] = [:]
     private var lastKeyframeRequest: [VideoStream: ContinuousClock.Instant] = [:]
     /// The rooms' compositions by their identity (their output is one more source stream), and the compositions
     /// each input stream feeds.
@@ -88,8 +90,8 @@ final class MediaService: @unchecked Sendable {
         guard let address = SocketAddress(host: host, port: port) else {
             throw SocketError("resolve media address \(host)", code: EINVAL)
         }
-        let socket = try BatchedUDPSocket(bind: address, queue: ioQueue) { [unowned self] datagram, source in
-            self.receive(datagram, from: source)
+        let socket = try BatchedUDPSocket(bind: address, queue: ioQueue) { [unowned self] datagram, source, now in
+            self.receive(datagram, from: source, now: now)
         }
         ioQueue.sync { self.socket = socket }
         let timer = DispatchSource.makeTimerSource(queue: ioQueue)
@@ -203,8 +205,7 @@ final class MediaService: @unchecked Sendable {
                     "video_packets": "\(out.sent.videoPackets)", "bytes": "\(out.sent.audioBytes + out.sent.videoBytes)"])
             }
             self.videoReceivers = self.videoReceivers.filter { $0.key.session != key }
-            for source in self.videoReceivers.keys { self.videoReceivers[source]?.removeAll { $0.receiver == key } }
-            self.knownVideoSSRCs[key] = nil
+            self.dropVideoTargets(of: key)
             self.lastKeyframeRequest = self.lastKeyframeRequest.filter { $0.key.session != key }
             if let room = self.roomOfSession.removeValue(forKey: key) {
                 room.queue.async {
@@ -246,7 +247,7 @@ final class MediaService: @unchecked Sendable {
         let out = OutboundMedia(sender: sender, remote: remote, legs: session.legs)
         let key = ObjectIdentifier(session)
         ioQueue.async {
-            self.outbound[key] = out
+            if self.outbound.updateValue(out, forKey: key) != nil { self.dropVideoTargets(of: key) }
             self.roomOfSession[key] = room
         }
         room.queue.async { room.join(session, legs: session.legs) }
@@ -261,6 +262,15 @@ final class MediaService: @unchecked Sendable {
         guard let session = sessions.withLock({ $0[id] }),
               let room = rooms.withLock({ $0[session.room] }) else { return }
         room.queue.async { room.setMuted(muted, video: video, session: session) }
+    }
+
+    /// One output a source stream feeds: the receiver, its CLUE encoding (nil for its default video section), and
+    /// what forwarding needs of them.
+    struct VideoTarget {
+        var receiver: ObjectIdentifier
+        var encoding: String?
+        var out: OutboundMedia
+        var output: OutboundMedia.VideoOutput
     }
 
     /// One video stream a participant sends: its session and SSRC.
@@ -305,26 +315,22 @@ final class MediaService: @unchecked Sendable {
             }
             var routed = Set<Output>()
             for route in routes {
-                guard let out = outbound[route.receiver] else { continue }
-                let map = RTPPayloadTypeMap(route.payloadTypes)
-                if let encoding = route.encoding {
-                    guard let output = out.clueOutputs[encoding] else { continue }
-                    output.rewriter.select(source: route.ssrc, payloadTypes: map)
-                    output.source = (route.source, route.ssrc)
-                    output.captureID = route.captureID ?? "-"
-                } else {
-                    out.video?.select(source: route.ssrc, payloadTypes: map)
-                    out.videoSource = (route.source, route.ssrc)
-                }
+                guard let out = outbound[route.receiver],
+                      let output = out.videoOutput(encoding: route.encoding) else { continue }
+                output.rewriter.select(source: route.ssrc, payloadTypes: RTPPayloadTypeMap(route.payloadTypes))
+                output.source = (route.source, route.ssrc)
+                if route.encoding != nil { output.captureID = route.captureID ?? "-" }
                 routed.insert(Output(receiver: route.receiver, encoding: route.encoding))
-                videoReceivers[route.stream, default: []].append((route.receiver, route.encoding))
+                videoReceivers[route.stream, default: []].append(
+                    VideoTarget(receiver: route.receiver, encoding: route.encoding, out: out, output: output))
             }
             // Outputs no route names stop (alone in the room, everyone else muted, nothing configured).
             for receiver in members {
                 guard let out = outbound[receiver] else { continue }
-                if !routed.contains(Output(receiver: receiver, encoding: nil)), out.videoSource != nil {
-                    out.video?.select(source: nil)
-                    out.videoSource = nil
+                if let output = out.defaultVideo, output.source != nil,
+                   !routed.contains(Output(receiver: receiver, encoding: nil)) {
+                    output.rewriter.select(source: nil)
+                    output.source = nil
                 }
                 for (label, output) in out.clueOutputs
                 where !routed.contains(Output(receiver: receiver, encoding: label)) && output.source != nil {
@@ -347,8 +353,15 @@ final class MediaService: @unchecked Sendable {
         session.queue.async { session.legsChanged(legs) }
         let key = ObjectIdentifier(session)
         ioQueue.async {
-            self.outbound[key]?.legs = legs
-            self.outbound[key]?.setCLUEVideo(legs.clueVideo)
+            guard let out = self.outbound[key] else { return }
+            out.legs = legs
+            out.setCLUEVideo(legs.clueVideo)
+            // Outputs on encodings that went away stop at once; the room's plan follows the new legs.
+            for source in self.videoReceivers.keys {
+                self.videoReceivers[source]?.removeAll { target in
+                    target.receiver == key && out.videoOutput(encoding: target.encoding) !== target.output
+                }
+            }
         }
         // Its advertisement now names these encodings; others' advertisements do not change.
         changeConference(session.room, except: nil) { conference in
@@ -403,9 +416,8 @@ final class MediaService: @unchecked Sendable {
     private func forwardSenderReport(_ report: RTCPSenderReport, from source: ObjectIdentifier) {
         guard let socket, let targets = videoReceivers[VideoStream(session: source, ssrc: report.ssrc)] else { return }
         for target in targets {
-            guard let out = outbound[target.receiver] else { continue }
-            let rewriter = target.encoding.flatMap { out.clueOutputs[$0]?.rewriter } ?? out.video
-            guard let translated = rewriter?.translate(report),
+            let out = target.out
+            guard let translated = target.output.rewriter.translate(report),
                   let end = try? translated.serialize(into: feedbackBuffer),
                   let protected = try? out.sender.protectRTCP(feedbackBuffer, length: end) else { continue }
             socket.enqueue(UnsafeRawBufferPointer(rebasing: feedbackBuffer[0..<protected]), to: out.remote)
@@ -448,6 +460,12 @@ final class MediaService: @unchecked Sendable {
         socket.enqueue(UnsafeRawBufferPointer(rebasing: feedbackBuffer[0..<protected]), to: out.remote)
     }
 
+    /// On the I/O queue: a receiver's outputs stop being fed until the room's next plan (its outbound media was
+    /// replaced, or it left).
+    private func dropVideoTargets(of receiver: ObjectIdentifier) {
+        for source in videoReceivers.keys { videoReceivers[source]?.removeAll { $0.receiver == receiver } }
+    }
+
     /// On the I/O queue: a receiver's NACK (RFC 4585 section 6.2.1) on one of its video outputs, translated into
     /// the numbering of the source stream feeding it and sent to that source; the retransmission is forwarded once.
     private func routeNACK(_ nack: RTCPGenericNACK, from receiver: ObjectIdentifier) {
@@ -466,49 +484,40 @@ final class MediaService: @unchecked Sendable {
     private func forwardVideo(_ packet: UnsafeRawBufferPointer, header: RTPHeader, stream: VideoStream,
                               now: ContinuousClock.Instant) {
         guard let targets = videoReceivers[stream], let socket else { return }
-        let length = packet.count
         for target in targets {
-            guard let out = outbound[target.receiver], length <= out.scratch.count else { continue }
-            let sendLength: Int?
-            let waiting: Bool
-            if let encoding = target.encoding, let output = out.clueOutputs[encoding] {
-                sendLength = out.forwardVideo(on: output, packet: packet, header: header, now: now)
-                waiting = output.rewriter.waitingForKeyframe
-            } else {
-                sendLength = out.forwardVideo(packet: packet, header: header, now: now)
-                waiting = out.video?.waitingForKeyframe == true
-            }
-            guard let sendLength else {
-                if waiting { requestKeyframe(from: stream, now: now) }
+            // Built in the socket's next send slot: nothing is copied again on the way to the kernel.
+            guard let sendLength = target.out.forwardVideo(on: target.output, packet: packet, header: header,
+                                                           now: now, into: socket.sendSlot()) else {
+                if target.output.rewriter.waitingForKeyframe { requestKeyframe(from: stream, now: now) }
                 continue
             }
-            socket.enqueue(UnsafeRawBufferPointer(rebasing: out.scratch[0..<sendLength]), to: out.remote)
+            socket.commitSend(length: sendLength, to: target.out.remote)
         }
     }
 
     /// On the I/O queue: what the bridge does with one decrypted packet from a session.
     private func route(_ received: InboundMedia.Received, in datagram: UnsafeMutableRawBufferPointer,
-                       from session: MediaSession, now: ContinuousClock.Instant) {
+                       from session: MediaSession, media: InboundMedia, now: ContinuousClock.Instant) {
         let key = ObjectIdentifier(session)
         switch received {
-        case .rtp(let header, let length, let video):
+        case .rtp(let header, let length, let video, let firstSeen):
             let packet = UnsafeRawBufferPointer(rebasing: datagram[0..<length])
             if video {
-                // Each new stream is told to the room once it is known to the room's queue (a packet can beat the
-                // join), with the mid it carries, so the room knows which of the session's sections it is.
-                if knownVideoSSRCs[key]?.contains(where: { $0.ssrc == header.ssrc }) != true,
-                   let room = roomOfSession[key], knownVideoSSRCs[key, default: []].count < InboundMedia.maximumStreams {
+                // Each new stream (a multi-camera site sends one per configured capture) is told to the room once
+                // it is known to the room's queue (a packet can beat the join), with the mid it carries, so the
+                // room knows which of the session's sections it is.
+                if firstSeen, let room = roomOfSession[key] {
                     let mid = outbound[key]?.legs.videoMidExtensionID.flatMap { id -> String? in
                         guard let element = RTPHeaderExtensions(packet, header: header)?.element(id: id) else {
                             return nil
                         }
                         return String(decoding: UnsafeRawBufferPointer(rebasing: packet[element.range]), as: UTF8.self)
                     }
-                    knownVideoSSRCs[key, default: []].append((header.ssrc, mid))
+                    media.announce(ssrc: header.ssrc, mid: mid)
                     room.queue.async { room.videoSeen(from: key, ssrc: header.ssrc, mid: mid) }
                 }
                 let stream = VideoStream(session: key, ssrc: header.ssrc)
-                if let feeds = compositionInputs[stream] {
+                if !compositionInputs.isEmpty, let feeds = compositionInputs[stream] {
                     // Into each composition's inbox, decoded at its next frame.
                     let payload = UnsafeRawBufferPointer(rebasing: packet[header.payloadRange])
                     for composition in feeds { composition.inbox.put(from: key, header: header, payload: payload) }
@@ -656,7 +665,7 @@ final class MediaService: @unchecked Sendable {
         let (state, legs) = session.queue.sync { (session.state(), session.legs) }
         let streams = ioQueue.sync { () -> [ParticipantMediaState.Stream] in
             guard let media = inbound[ObjectIdentifier(session)] else { return [] }
-            let mids = Dictionary(knownVideoSSRCs[ObjectIdentifier(session)] ?? [], uniquingKeysWith: { a, _ in a })
+            let mids = media.announced
             return media.streams.values.sorted { $0.ssrc < $1.ssrc }.map { stream in
                 let rate = Double(media.clockRate(payloadType: stream.lastPayloadType))
                 let video = media.isVideo(payloadType: stream.lastPayloadType)
@@ -675,7 +684,8 @@ final class MediaService: @unchecked Sendable {
 
     // MARK: The I/O queue
 
-    private func receive(_ datagram: UnsafeMutableRawBufferPointer, from source: SocketAddress) {
+    private func receive(_ datagram: UnsafeMutableRawBufferPointer, from source: SocketAddress,
+                         now: ContinuousClock.Instant) {
         switch MediaDemultiplexer.classify(UnsafeRawBufferPointer(datagram)) {
         case .stun:
             guard let fragment = STUNMessage.localUsernameFragment(in: UnsafeRawBufferPointer(datagram)),
@@ -696,16 +706,22 @@ final class MediaService: @unchecked Sendable {
             let copy = Array(UnsafeRawBufferPointer(datagram))
             session.queue.async { session.receiveDTLS(copy, from: source) }
         case .rtp:
-            guard let session = byAddress[source] else { return unknown() }
-            // Before keys exist there is nothing to decrypt with: dropped, as SRTP requires.
-            guard let media = inbound[ObjectIdentifier(session)] else { return }
+            let session: MediaSession, media: InboundMedia
+            if let last = lastLatched, last.address == source {
+                (session, media) = (last.session, last.media)
+            } else {
+                guard let latched = byAddress[source] else { return unknown() }
+                // Before keys exist there is nothing to decrypt with: dropped, as SRTP requires.
+                guard let inboundMedia = inbound[ObjectIdentifier(latched)] else { return }
+                (session, media) = (latched, inboundMedia)
+                lastLatched = (source, session, media)
+            }
             let first = media.firstPacketAt == nil
-            let now = ContinuousClock.now
             guard let received = media.receive(datagram, now: now) else { return }
             if first, media.firstPacketAt != nil {
                 BridgeMetrics.shared.joinTime(seconds: Double((now - session.admittedAt) / .milliseconds(1)) / 1000)
             }
-            route(received, in: datagram, from: session, now: now)
+            route(received, in: datagram, from: session, media: media, now: now)
         case .drop:
             ioCounters.unclassifiable += 1
         }

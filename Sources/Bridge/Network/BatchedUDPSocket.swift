@@ -9,10 +9,12 @@ import Glibc
 /// allocated once, so the media hot path allocates nothing per packet.
 ///
 /// Confined to its queue. The handler sees each datagram as a view into the receive slab, valid only during the
-/// call; `enqueue` copies into the send slab, and `flush` (called after each receive batch, and when the slab is
+/// call; `enqueue` copies into the send slab (or a datagram is built in place in `sendSlot` and queued with
+/// `commitSend`), and `flush` (called after each receive batch, and when the slab is
 /// full) hands the whole batch to the kernel at once.
 public final class BatchedUDPSocket: @unchecked Sendable {
-    public typealias Handler = (UnsafeMutableRawBufferPointer, SocketAddress) -> Void
+    /// One received datagram, its source, and when its batch was read (one clock read per batch, not per packet).
+    public typealias Handler = (UnsafeMutableRawBufferPointer, SocketAddress, ContinuousClock.Instant) -> Void
 
     public static let batchSize = 32
     /// Sends are batched wider than receives: one received video packet fans out to every receiver watching it.
@@ -82,6 +84,21 @@ public final class BatchedUDPSocket: @unchecked Sendable {
         if filled == 0 { pendingSends += 1 } else { droppedSends += 1 }
     }
 
+    /// The slot the next datagram can be built in (the batch goes to the kernel first when it is full), valid
+    /// until the next call on this socket; `commitSend` queues what was built there, or it is simply left unused.
+    public func sendSlot() -> UnsafeMutableRawBufferPointer {
+        if pendingSends == Self.sendBatchSize { flush() }
+        return UnsafeMutableRawBufferPointer(start: clue_batch_slot(send, UInt32(pendingSends)), count: Self.slotBytes)
+    }
+
+    /// Queues the datagram of `length` bytes built in the slot `sendSlot` returned.
+    public func commitSend(length: Int, to address: SocketAddress) {
+        let committed = address.withSockaddr { pointer, addressLength in
+            clue_batch_commit(send, UInt32(pendingSends), length, pointer, addressLength)
+        }
+        if committed == 0 { pendingSends += 1 } else { droppedSends += 1 }
+    }
+
     /// Hands every queued datagram to the kernel in one `sendmmsg` (retried for what it did not take).
     public func flush() {
         var first = 0
@@ -102,13 +119,14 @@ public final class BatchedUDPSocket: @unchecked Sendable {
             let count = Int(clue_batch_receive(receive, descriptor))
             guard count > 0 else { break }
             receivedDatagrams += count
+            let now = ContinuousClock.now
             for index in 0..<count {
                 var length = 0
                 let payload = clue_batch_payload(receive, UInt32(index), &length)
                 var addressLength: socklen_t = 0
                 let storage = clue_batch_source(receive, UInt32(index), &addressLength)!.pointee
                 handler(UnsafeMutableRawBufferPointer(start: payload, count: length),
-                        SocketAddress(storage: storage, length: addressLength))
+                        SocketAddress(storage: storage, length: addressLength), now)
             }
             flush()
             if count < Self.batchSize { break }

@@ -5,18 +5,25 @@ import RTP
 /// packetizes from the mixer, and the switched video stream it rewrites from whichever source the room selected.
 ///
 /// Each receiver owns its own rewrite context (Janus's switching context), so a switch to another source keeps
-/// sequence numbers and timestamps continuous for this receiver alone. One scratch buffer per receiver: forwarding
-/// copies the source's packet into it, rewrites and protects in place, and hands it to the socket's send batch.
+/// sequence numbers and timestamps continuous for this receiver alone. Forwarding builds each receiver's packet
+/// directly in the socket's next send slot (header, the output's extension block, payload), protects it there and
+/// queues it; the scratch buffer serves the mixed audio and RTCP.
 final class OutboundMedia: @unchecked Sendable {
     static let scratchBytes = 1500 + 256
 
     /// One switched video stream to this receiver: on its default video section, or on one of the bridge's CLUE
     /// encodings (then `captureID` is the bridge capture the receiver configured on it).
     final class VideoOutput {
-        let leg: MediaLegs.Leg
+        var leg: MediaLegs.Leg { didSet { writeExtensions() } }
         var rewriter: RTPRewriter
         var source: (session: ObjectIdentifier, ssrc: UInt32)?
-        var captureID: String
+        /// What the CaptID extension names (RFC 8849), when negotiated.
+        var captureID: String { didSet { writeExtensions() } }
+        /// The header extension block every packet on this output carries (the receiver's mid, then the CaptID),
+        /// written when either changes, not per packet; empty when the section negotiated neither.
+        private let extensions = UnsafeMutableRawBufferPointer.allocate(byteCount: 4 + 2 * (2 + 255) + 3,
+                                                                        alignment: 4)
+        private(set) var extensionsLength = 0
 
         init(leg: MediaLegs.Leg, captureID: String) {
             self.leg = leg
@@ -24,23 +31,76 @@ final class OutboundMedia: @unchecked Sendable {
             rewriter = RTPRewriter(outputSSRC: leg.localSSRC, clockRate: 90_000, waitsForKeyframe: true,
                                    initialSequence: .random(in: 0...UInt16.max),
                                    initialTimestamp: .random(in: 0...UInt32.max))
+            writeExtensions()
+        }
+
+        deinit { extensions.deallocate() }
+
+        private func writeExtensions() {
+            // writeBlock builds the block after a fixed header; only the block is kept (and the header's X bit
+            // follows from whether it is empty).
+            let packet = UnsafeMutableRawBufferPointer.allocate(byteCount: RTPHeader.fixedLength + extensions.count,
+                                                                 alignment: 4)
+            defer { packet.deallocate() }
+            packet[0] = 0x80
+            var mid = leg.mid ?? "", capture = captureID
+            let end = mid.withUTF8 { midBytes in
+                capture.withUTF8 { captureBytes in
+                    RTPHeaderExtensions.writeBlock(
+                        leg.mid == nil ? nil : leg.midExtensionID.map { ($0, UnsafeRawBufferPointer(midBytes)) },
+                        leg.captureIDExtensionID.map { ($0, UnsafeRawBufferPointer(captureBytes)) },
+                        into: packet, at: RTPHeader.fixedLength)
+                }
+            }
+            // A value writeBlock refuses (over 255 octets) leaves the packets without extensions.
+            extensionsLength = (end ?? RTPHeader.fixedLength) - RTPHeader.fixedLength
+            extensions.copyMemory(from: UnsafeRawBufferPointer(rebasing: packet[RTPHeader.fixedLength..<(RTPHeader.fixedLength + extensionsLength)]))
+        }
+
+        /// Writes the source's video packet, rewritten for this output (its SSRC and numbering, its own header
+        /// extensions; the source's are dropped), into `buffer`; returns the RTP length, or nil when the packet is
+        /// not for this output now. The payload is copied once; the caller protects the result.
+        func rewrite(_ packet: UnsafeRawBufferPointer, header: RTPHeader, now: ContinuousClock.Instant,
+                     into buffer: UnsafeMutableRawBufferPointer) -> Int? {
+            guard header.ssrc == rewriter.selectedSource else { return nil }
+            if rewriter.waitingForKeyframe {
+                let payload = UnsafeRawBufferPointer(rebasing: packet[header.payloadRange])
+                let keyframe = leg.codecs[header.payloadType] == .h264 || leg.sendCodec == .h264
+                    ? VideoKeyframe.isH264Keyframe(payload) : VideoKeyframe.isVP8Keyframe(payload)
+                guard keyframe else { return nil }
+                rewriter.keyframeArrived()
+            }
+            // One pass: the fixed header and CSRCs, this output's extension block, then the payload and any
+            // padding, each copied once from the source packet.
+            let headerLength = RTPHeader.fixedLength + 4 * header.csrcCount
+            let tail = header.payloadRange.lowerBound..<packet.count
+            let length = headerLength + extensionsLength + tail.count
+            guard length + 32 <= buffer.count else { return nil }
+            let base = buffer.baseAddress!
+            base.copyMemory(from: packet.baseAddress!, byteCount: headerLength)
+            base.storeBytes(of: extensionsLength == 0 ? packet[0] & ~0x10 : packet[0] | 0x10, as: UInt8.self)
+            guard case .forward = rewriter.rewrite(UnsafeMutableRawBufferPointer(start: base, count: headerLength),
+                                                   header: header, now: now) else { return nil }
+            (base + headerLength).copyMemory(from: extensions.baseAddress!, byteCount: extensionsLength)
+            (base + headerLength + extensionsLength).copyMemory(from: packet.baseAddress! + tail.lowerBound,
+                                                                byteCount: tail.count)
+            return length
         }
     }
 
     let sender: SRTPSender
     var remote: SocketAddress
-    var legs: MediaLegs
+    var legs: MediaLegs {
+        didSet { if let leg = legs.video { defaultVideo?.leg = leg } }
+    }
+    /// The switched video on the receiver's default video section (when the bridge sends there).
+    let defaultVideo: VideoOutput?
     /// CLUE encoding outputs by encoding ID.
     var clueOutputs: [String: VideoOutput] = [:]
     private(set) var audioSequence = UInt16.random(in: 0...UInt16.max)
     private(set) var audioTimestamp = UInt32.random(in: 0...UInt32.max)
     /// When the last mixed audio packet went out, for the bridge's own sender report on it.
     private(set) var audioSentAt: ContinuousClock.Instant?
-    var video: RTPRewriter?
-    /// The session whose video this receiver gets now, and that source's SSRC.
-    var videoSource: (session: ObjectIdentifier, ssrc: UInt32)?
-    /// The capture the CaptID extension names on the switched video (RFC 8849), when negotiated.
-    var videoCaptureID = "VC0"
     let scratch: UnsafeMutableRawBufferPointer
     var sent = (audioPackets: 0, audioBytes: 0, audioPayloadBytes: 0, videoPackets: 0, videoBytes: 0)
 
@@ -49,11 +109,7 @@ final class OutboundMedia: @unchecked Sendable {
         self.remote = remote
         self.legs = legs
         scratch = .allocate(byteCount: Self.scratchBytes, alignment: 8)
-        if let video = legs.video, video.bridgeSends {
-            self.video = RTPRewriter(outputSSRC: video.localSSRC, clockRate: 90_000, waitsForKeyframe: true,
-                                     initialSequence: .random(in: 0...UInt16.max),
-                                     initialTimestamp: .random(in: 0...UInt32.max))
-        }
+        defaultVideo = legs.video.flatMap { $0.bridgeSends ? VideoOutput(leg: $0, captureID: "VC0") : nil }
     }
 
     deinit { scratch.deallocate() }
@@ -105,19 +161,31 @@ final class OutboundMedia: @unchecked Sendable {
     /// The CLUE encodings negotiated by the latest offer/answer; outputs of encodings that went away stop.
     func setCLUEVideo(_ legs: [String: MediaLegs.Leg]) {
         for label in clueOutputs.keys where legs[label] == nil { clueOutputs[label] = nil }
-        for (label, leg) in legs where clueOutputs[label] == nil {
-            clueOutputs[label] = VideoOutput(leg: leg, captureID: "-")
+        for (label, leg) in legs {
+            if let output = clueOutputs[label] {
+                output.leg = leg
+            } else {
+                clueOutputs[label] = VideoOutput(leg: leg, captureID: "-")
+            }
         }
+    }
+
+    /// The output on a CLUE encoding, or the default video output for nil.
+    func videoOutput(encoding: String?) -> VideoOutput? {
+        guard let encoding else { return defaultVideo }
+        return clueOutputs[encoding]
+    }
+
+    /// Every video output, the default one first.
+    var videoOutputs: [VideoOutput] {
+        (defaultVideo.map { [$0] } ?? []) + clueOutputs.values
     }
 
     /// The source streams feeding the output with this SSRC (a receiver's PLI or FIR names it); every fed output
     /// when the SSRC is none of them (a receiver that names its own idea of the stream still gets a keyframe).
     func sources(ofOutputSSRC ssrc: UInt32) -> [MediaService.VideoStream] {
         var all: [(outputSSRC: UInt32, source: MediaService.VideoStream)] = []
-        if let video, let source = videoSource {
-            all.append((video.outputSSRC, MediaService.VideoStream(session: source.session, ssrc: source.ssrc)))
-        }
-        for output in clueOutputs.values {
+        for output in videoOutputs {
             guard let source = output.source else { continue }
             all.append((output.rewriter.outputSSRC, MediaService.VideoStream(session: source.session, ssrc: source.ssrc)))
         }
@@ -127,11 +195,7 @@ final class OutboundMedia: @unchecked Sendable {
 
     /// A NACK on one of this receiver's video outputs, in the numbering of the source stream feeding it.
     func translate(_ nack: RTCPGenericNACK) -> (MediaService.VideoStream, RTCPGenericNACK)? {
-        if video?.outputSSRC == nack.mediaSSRC, let source = videoSource,
-           let translated = video?.translate(nack, senderSSRC: 0) {
-            return (MediaService.VideoStream(session: source.session, ssrc: source.ssrc), translated)
-        }
-        for output in clueOutputs.values where output.rewriter.outputSSRC == nack.mediaSSRC {
+        for output in videoOutputs where output.rewriter.outputSSRC == nack.mediaSSRC {
             guard let source = output.source, let translated = output.rewriter.translate(nack, senderSSRC: 0) else {
                 continue
             }
@@ -140,56 +204,13 @@ final class OutboundMedia: @unchecked Sendable {
         return nil
     }
 
-    /// The same for one CLUE encoding output.
+    /// Writes the source's video packet, rewritten for `output` and protected, into `buffer` (the socket's next
+    /// send slot, or the scratch buffer); returns the length to send, or nil when the packet is not for this output
+    /// now.
     func forwardVideo(on output: VideoOutput, packet: UnsafeRawBufferPointer, header: RTPHeader,
-                      now: ContinuousClock.Instant) -> Int? {
-        // In place: copying the rewriter in and out per packet showed in the forwarding profile.
-        forward(leg: output.leg, rewriter: &output.rewriter, captureID: output.captureID, packet: packet,
-                header: header, now: now)
-    }
-
-    /// Writes the source's video packet, rewritten for this receiver and protected, into `scratch`; returns the
-    /// length to send, or nil when the packet is not for this receiver now.
-    func forwardVideo(packet: UnsafeRawBufferPointer, header: RTPHeader, now: ContinuousClock.Instant) -> Int? {
-        guard video != nil, let leg = legs.video else { return nil }
-        return forward(leg: leg, rewriter: &video!, captureID: videoCaptureID, packet: packet, header: header,
-                       now: now)
-    }
-
-    private func forward(leg: MediaLegs.Leg, rewriter: inout RTPRewriter, captureID: String,
-                         packet: UnsafeRawBufferPointer, header: RTPHeader, now: ContinuousClock.Instant) -> Int? {
-        guard header.ssrc == rewriter.selectedSource, packet.count <= scratch.count else { return nil }
-        if rewriter.waitingForKeyframe {
-            let payload = UnsafeRawBufferPointer(rebasing: packet[header.payloadRange])
-            let keyframe = leg.codecs[header.payloadType] == .h264 || leg.sendCodec == .h264
-                ? VideoKeyframe.isH264Keyframe(payload) : VideoKeyframe.isVP8Keyframe(payload)
-            guard keyframe else { return nil }
-            rewriter.keyframeArrived()
-        }
-        // One pass: the fixed header and CSRCs, the receiver's own extensions (mid, CaptID; the source's are
-        // dropped), then the payload and any padding, each copied once from the source packet.
-        let headerLength = RTPHeader.fixedLength + 4 * header.csrcCount
-        let tail = header.payloadRange.lowerBound..<packet.count
-        scratch.copyMemory(from: UnsafeRawBufferPointer(rebasing: packet[0..<headerLength]))
-        var mid = leg.mid ?? "", capture = captureID
-        let written = mid.withUTF8 { midBytes in
-            capture.withUTF8 { captureBytes in
-                RTPHeaderExtensions.writeBlock(
-                    leg.mid == nil ? nil : leg.midExtensionID.map { ($0, UnsafeRawBufferPointer(midBytes)) },
-                    leg.captureIDExtensionID.map { ($0, UnsafeRawBufferPointer(captureBytes)) },
-                    into: scratch, at: headerLength, reserving: tail.count + 32)
-            }
-        }
-        guard var length = written,
-              case .forward = rewriter.rewrite(UnsafeMutableRawBufferPointer(rebasing: scratch[0..<headerLength]),
-                                               header: header, now: now) else { return nil }
-        (scratch.baseAddress! + length).copyMemory(from: packet.baseAddress! + tail.lowerBound, byteCount: tail.count)
-        length += tail.count
-        return protect(length)
-    }
-
-    private func protect(_ length: Int) -> Int? {
-        guard let protected = try? sender.protectRTP(scratch, length: length) else { return nil }
+                      now: ContinuousClock.Instant, into buffer: UnsafeMutableRawBufferPointer) -> Int? {
+        guard let length = output.rewrite(packet, header: header, now: now, into: buffer),
+              let protected = try? sender.protectRTP(buffer, length: length) else { return nil }
         sent.videoPackets += 1
         sent.videoBytes += protected
         return protected

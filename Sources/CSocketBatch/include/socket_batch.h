@@ -23,6 +23,11 @@ const struct sockaddr_storage *clue_batch_source(clue_batch *batch, unsigned ind
 /// Fills slot `index` for sending. Returns 0, or -1 when the payload does not fit a slot.
 int clue_batch_fill(clue_batch *batch, unsigned index, const void *payload, size_t length,
                     const struct sockaddr *destination, socklen_t destination_length);
+/// Slot `index`'s buffer (`slot_bytes` long), to build a datagram in place before `clue_batch_commit`.
+unsigned char *clue_batch_slot(clue_batch *batch, unsigned index);
+/// Marks slot `index` as holding `length` bytes for `destination`. Returns 0, or -1 when they do not fit.
+int clue_batch_commit(clue_batch *batch, unsigned index, size_t length, const struct sockaddr *destination,
+                      socklen_t destination_length);
 /// One sendmmsg of slots [first, first + count). Returns how many the kernel took, or -1.
 int clue_batch_send(clue_batch *batch, int fd, unsigned first, unsigned count);
 
