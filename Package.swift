@@ -50,6 +50,8 @@ let package = Package(
 
         // STUN (RFC 8489), the ICE-lite agent and consent freshness, the RFC 7983 demultiplexer.
         .target(name: "ICE", dependencies: ["COpenSSL"], exclude: ["README.md"]),
+        // AES-NI rounds for SRTP's AES-GCM and AES-CM, around libcrypto's exported CRYPTO_gcm128 functions.
+        .target(name: "CSRTPCipher", linkerSettings: [.linkedLibrary("crypto")]),
         // SRTP/SRTCP over OpenSSL's libcrypto; libsrtp2 only as the reference the tests check it against.
         .target(name: "MediaSecurity", dependencies: ["COpenSSL", "CSRTP", "SecureTransport"], exclude: ["README.md"]),
 
