@@ -53,7 +53,8 @@ let package = Package(
         // AES-NI rounds for SRTP's AES-GCM and AES-CM, around libcrypto's exported CRYPTO_gcm128 functions.
         .target(name: "CSRTPCipher", linkerSettings: [.linkedLibrary("crypto")]),
         // SRTP/SRTCP over OpenSSL's libcrypto; libsrtp2 only as the reference the tests check it against.
-        .target(name: "MediaSecurity", dependencies: ["COpenSSL", "CSRTP", "SecureTransport"], exclude: ["README.md"]),
+        .target(name: "MediaSecurity", dependencies: ["COpenSSL", "CSRTPCipher", "CSRTP", "SecureTransport"],
+                exclude: ["README.md"]),
 
         // SCTP over DTLS with usrsctp in AF_CONN mode; the CLUE data channel (RFC 8850).
         .target(name: "DataChannel", dependencies: ["CUsrsctp"]),
@@ -102,7 +103,7 @@ let package = Package(
         .testTarget(name: "SecureTransportTests", dependencies: ["SecureTransport"]),
         .testTarget(name: "BridgeTests", dependencies: ["Bridge"], exclude: ["sipp", "peers"]),
         .testTarget(name: "ICETests", dependencies: ["ICE"]),
-        .testTarget(name: "MediaSecurityTests", dependencies: ["MediaSecurity"]),
+        .testTarget(name: "MediaSecurityTests", dependencies: ["MediaSecurity", "CSRTPCipher", "COpenSSL"]),
         .testTarget(name: "RTPTests", dependencies: ["RTP"]),
         .testTarget(name: "MediaTests", dependencies: ["Media"]),
         .testTarget(name: "ConferenceTests", dependencies: ["Conference", "CLUEModel", "CLUEProtocol"]),
