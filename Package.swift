@@ -121,6 +121,9 @@ let package = Package(
         // The media plane's forwarding against a C relay built by the benchmark (relay.c, loadgen.c: gcc).
         .executableTarget(name: "forward-bench", dependencies: ["Bridge", "MediaSecurity", "SecureTransport"],
                           path: "Benchmarks/forward-bench", exclude: ["relay.c", "loadgen.c", "README.md"]),
+        // SRTP protect/unprotect per packet, OpenSSL EVP against the AES-NI code.
+        .executableTarget(name: "srtp-bench", dependencies: ["MediaSecurity", "SecureTransport"],
+                          path: "Benchmarks/srtp-bench"),
         .executableTarget(name: "mixer-bench", dependencies: ["Media"], path: "Benchmarks/mixer-bench"),
         .executableTarget(name: "compose-bench", dependencies: ["Media"], path: "Benchmarks/compose-bench"),
     ],
