@@ -69,6 +69,7 @@ bench: deps
 	Benchmarks/sip-load/run.sh
 	Benchmarks/clue-join/run.sh
 	$(SWIFT) run -c release forward-bench
+	$(SWIFT) build -c release --product srtp-bench && taskset -c 1 $$($(SWIFT) build -c release --show-bin-path)/srtp-bench
 	$(SWIFT) run -c release mixer-bench
 	$(SWIFT) run -c release compose-bench
 

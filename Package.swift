@@ -50,8 +50,11 @@ let package = Package(
 
         // STUN (RFC 8489), the ICE-lite agent and consent freshness, the RFC 7983 demultiplexer.
         .target(name: "ICE", dependencies: ["COpenSSL"], exclude: ["README.md"]),
+        // AES-NI rounds for SRTP's AES-GCM and AES-CM, around libcrypto's exported CRYPTO_gcm128 functions.
+        .target(name: "CSRTPCipher", linkerSettings: [.linkedLibrary("crypto")]),
         // SRTP/SRTCP over OpenSSL's libcrypto; libsrtp2 only as the reference the tests check it against.
-        .target(name: "MediaSecurity", dependencies: ["COpenSSL", "CSRTP", "SecureTransport"], exclude: ["README.md"]),
+        .target(name: "MediaSecurity", dependencies: ["COpenSSL", "CSRTPCipher", "CSRTP", "SecureTransport"],
+                exclude: ["README.md"]),
 
         // SCTP over DTLS with usrsctp in AF_CONN mode; the CLUE data channel (RFC 8850).
         .target(name: "DataChannel", dependencies: ["CUsrsctp"]),
@@ -100,7 +103,7 @@ let package = Package(
         .testTarget(name: "SecureTransportTests", dependencies: ["SecureTransport"]),
         .testTarget(name: "BridgeTests", dependencies: ["Bridge"], exclude: ["sipp", "peers"]),
         .testTarget(name: "ICETests", dependencies: ["ICE"]),
-        .testTarget(name: "MediaSecurityTests", dependencies: ["MediaSecurity"]),
+        .testTarget(name: "MediaSecurityTests", dependencies: ["MediaSecurity", "CSRTPCipher", "COpenSSL"]),
         .testTarget(name: "RTPTests", dependencies: ["RTP"]),
         .testTarget(name: "MediaTests", dependencies: ["Media"]),
         .testTarget(name: "ConferenceTests", dependencies: ["Conference", "CLUEModel", "CLUEProtocol"]),
@@ -118,6 +121,9 @@ let package = Package(
         // The media plane's forwarding against a C relay built by the benchmark (relay.c, loadgen.c: gcc).
         .executableTarget(name: "forward-bench", dependencies: ["Bridge", "MediaSecurity", "SecureTransport"],
                           path: "Benchmarks/forward-bench", exclude: ["relay.c", "loadgen.c", "README.md"]),
+        // SRTP protect/unprotect per packet, OpenSSL EVP against the AES-NI code.
+        .executableTarget(name: "srtp-bench", dependencies: ["MediaSecurity", "SecureTransport"],
+                          path: "Benchmarks/srtp-bench"),
         .executableTarget(name: "mixer-bench", dependencies: ["Media"], path: "Benchmarks/mixer-bench"),
         .executableTarget(name: "compose-bench", dependencies: ["Media"], path: "Benchmarks/compose-bench"),
     ],

@@ -26,12 +26,14 @@ package enum SRTPKnownAnswer {
     /// The AES counter-mode keystream for a 16-byte session key and 14-byte session salt, with the IV's SSRC and
     /// packet index (RFC 3711 section 4.1.1) zero: the counter starts at `salt || 0x0000`. Taken from the payload
     /// of an all-zero RTP packet with SSRC 0 and sequence number 0 that `SRTPSender`'s cipher encrypts.
-    package static func aesCounterModeKeystream(sessionKey: [UInt8], sessionSalt: [UInt8],
-                                                length: Int) throws(SRTPError) -> [UInt8] {
+    package static func aesCounterModeKeystream(sessionKey: [UInt8], sessionSalt: [UInt8], length: Int,
+                                                implementation: SRTPCipherImplementation = .preferred)
+        throws(SRTPError) -> [UInt8] {
         guard sessionKey.count == 16, sessionSalt.count == 14, length >= 0 else { throw .badParameter }
         let keys = SRTPSessionKeys.Keys(encryption: sessionKey, authentication: [UInt8](repeating: 0, count: 20),
                                         salt: sessionSalt)
-        let cipher = try SRTPPacketCipher(profile: .aes128CMHMACSHA1_80, keys: keys, rtcp: false)
+        let cipher = try SRTPPacketCipher(profile: .aes128CMHMACSHA1_80, keys: keys, rtcp: false,
+                                          implementation: implementation)
         let zeros = [UInt8](repeating: 0, count: minimumRTPLength + length)
         let packet = try transform(zeros, overhead: cipher.tagLength) { buffer, length throws(SRTPError) in
             try cipher.sealRTP(buffer.baseAddress!, headerLength: minimumRTPLength, length: length, ssrc: 0, index: 0)
@@ -42,10 +44,12 @@ package enum SRTPKnownAnswer {
     /// Protects an RTP packet with session keys given directly (no key derivation), at rollover counter `roc`.
     package static func protectRTP(_ packet: [UInt8], profile: SRTPProtectionProfile, sessionKey: [UInt8],
                                    sessionSalt: [UInt8], authenticationKey: [UInt8] = [],
-                                   rolloverCounter: UInt32 = 0) throws(SRTPError) -> [UInt8] {
+                                   rolloverCounter: UInt32 = 0,
+                                   implementation: SRTPCipherImplementation = .preferred) throws(SRTPError) -> [UInt8] {
         let cipher = try SRTPPacketCipher(profile: profile, keys: .init(encryption: sessionKey,
                                                                         authentication: authenticationKey,
-                                                                        salt: sessionSalt), rtcp: false)
+                                                                        salt: sessionSalt), rtcp: false,
+                                          implementation: implementation)
         let header = try rtpHeader(packet)
         return try transform(packet, overhead: cipher.tagLength) { buffer, length throws(SRTPError) in
             let index = UInt64(rolloverCounter) << 16 | UInt64(packet[2]) << 8 | UInt64(packet[3])
@@ -57,10 +61,12 @@ package enum SRTPKnownAnswer {
     /// Verifies and decrypts an SRTP packet with session keys given directly.
     package static func unprotectRTP(_ packet: [UInt8], profile: SRTPProtectionProfile, sessionKey: [UInt8],
                                      sessionSalt: [UInt8], authenticationKey: [UInt8] = [],
-                                     rolloverCounter: UInt32 = 0) throws(SRTPError) -> [UInt8] {
+                                     rolloverCounter: UInt32 = 0,
+                                     implementation: SRTPCipherImplementation = .preferred) throws(SRTPError) -> [UInt8] {
         let cipher = try SRTPPacketCipher(profile: profile, keys: .init(encryption: sessionKey,
                                                                         authentication: authenticationKey,
-                                                                        salt: sessionSalt), rtcp: false)
+                                                                        salt: sessionSalt), rtcp: false,
+                                          implementation: implementation)
         let header = try rtpHeader(packet)
         return try transform(packet, overhead: 0) { buffer, length throws(SRTPError) in
             let index = UInt64(rolloverCounter) << 16 | UInt64(packet[2]) << 8 | UInt64(packet[3])
@@ -72,10 +78,12 @@ package enum SRTPKnownAnswer {
     /// Protects an RTCP packet with session keys given directly, with SRTCP index `index`.
     package static func protectRTCP(_ packet: [UInt8], profile: SRTPProtectionProfile, sessionKey: [UInt8],
                                     sessionSalt: [UInt8], authenticationKey: [UInt8] = [],
-                                    index: UInt32) throws(SRTPError) -> [UInt8] {
+                                    index: UInt32,
+                                    implementation: SRTPCipherImplementation = .preferred) throws(SRTPError) -> [UInt8] {
         let cipher = try SRTPPacketCipher(profile: profile, keys: .init(encryption: sessionKey,
                                                                         authentication: authenticationKey,
-                                                                        salt: sessionSalt), rtcp: true)
+                                                                        salt: sessionSalt), rtcp: true,
+                                          implementation: implementation)
         guard packet.count >= minimumRTCPLength else { throw .malformedPacket }
         return try transform(packet, overhead: cipher.tagLength + srtcpIndexLength) { buffer, length throws(SRTPError) in
             try cipher.sealRTCP(buffer.baseAddress!, length: length, ssrc: word(packet, 4), index: index)
@@ -84,10 +92,12 @@ package enum SRTPKnownAnswer {
 
     /// Verifies and, when its E flag says so, decrypts an SRTCP packet with session keys given directly.
     package static func unprotectRTCP(_ packet: [UInt8], profile: SRTPProtectionProfile, sessionKey: [UInt8],
-                                      sessionSalt: [UInt8], authenticationKey: [UInt8] = []) throws(SRTPError) -> [UInt8] {
+                                      sessionSalt: [UInt8], authenticationKey: [UInt8] = [],
+                                      implementation: SRTPCipherImplementation = .preferred) throws(SRTPError) -> [UInt8] {
         let cipher = try SRTPPacketCipher(profile: profile, keys: .init(encryption: sessionKey,
                                                                         authentication: authenticationKey,
-                                                                        salt: sessionSalt), rtcp: true)
+                                                                        salt: sessionSalt), rtcp: true,
+                                          implementation: implementation)
         guard packet.count >= minimumRTCPLength + cipher.tagLength + srtcpIndexLength else { throw .malformedPacket }
         let trailer = word(packet, cipher.rtcpTrailerOffset(length: packet.count))
         return try transform(packet, overhead: 0) { buffer, length throws(SRTPError) in

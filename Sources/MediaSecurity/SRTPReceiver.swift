@@ -21,15 +21,26 @@ public final class SRTPReceiver: @unchecked Sendable {
 
     /// - Parameter replayWindow: how far behind the highest index seen a packet may arrive and still be accepted
     ///   once; 1024 tolerates the reordering of high-rate video better than libsrtp2's default of 128.
-    public init(key: SRTPMasterKey, profile: SRTPProtectionProfile, replayWindow: Int = 1024) throws(SRTPError) {
+    public convenience init(key: SRTPMasterKey, profile: SRTPProtectionProfile,
+                            replayWindow: Int = 1024) throws(SRTPError) {
+        try self.init(key: key, profile: profile, replayWindow: replayWindow, implementation: .preferred)
+    }
+
+    /// A receiver whose AES runs in `implementation` (tests check both).
+    package init(key: SRTPMasterKey, profile: SRTPProtectionProfile, replayWindow: Int = 1024,
+                 implementation: SRTPCipherImplementation) throws(SRTPError) {
         guard Self.replayWindowRange.contains(replayWindow) else { throw .badParameter }
         self.profile = profile
         var keys = try SRTPSessionKeys(masterKey: key, profile: profile)
         defer { keys.wipe() }
-        rtpCipher = try SRTPPacketCipher(profile: profile, keys: keys.rtp, rtcp: false)
-        rtcpCipher = try SRTPPacketCipher(profile: profile, keys: keys.rtcp, rtcp: true)
+        rtpCipher = try SRTPPacketCipher(profile: profile, keys: keys.rtp, rtcp: false, implementation: implementation)
+        rtcpCipher = try SRTPPacketCipher(profile: profile, keys: keys.rtcp, rtcp: true,
+                                          implementation: implementation)
         rtpStreams = SRTPStreamTable(windowSize: replayWindow)
     }
+
+    /// The code the AES runs in.
+    package var implementation: SRTPCipherImplementation { rtpCipher.implementation }
 
     /// The receiver for the peer's side of a DTLS-SRTP association, where this endpoint plays `role`.
     public convenience init(keying: SRTPKeyingMaterial, role: DTLSRole, replayWindow: Int = 1024) throws(SRTPError) {

@@ -20,15 +20,26 @@ public final class SRTPSender: @unchecked Sendable {
 
     /// - Parameter allowRepeatTransmission: lets the same RTP sequence number be protected again (a NACK answered
     ///   by resending the very same packet); the payload must then be identical (RFC 3711 section 9.1).
-    public init(key: SRTPMasterKey, profile: SRTPProtectionProfile,
-                allowRepeatTransmission: Bool = false) throws(SRTPError) {
+    public convenience init(key: SRTPMasterKey, profile: SRTPProtectionProfile,
+                            allowRepeatTransmission: Bool = false) throws(SRTPError) {
+        try self.init(key: key, profile: profile, allowRepeatTransmission: allowRepeatTransmission,
+                      implementation: .preferred)
+    }
+
+    /// A sender whose AES runs in `implementation` (tests check both).
+    package init(key: SRTPMasterKey, profile: SRTPProtectionProfile, allowRepeatTransmission: Bool = false,
+                 implementation: SRTPCipherImplementation) throws(SRTPError) {
         self.profile = profile
         self.allowRepeatTransmission = allowRepeatTransmission
         var keys = try SRTPSessionKeys(masterKey: key, profile: profile)
         defer { keys.wipe() }
-        rtpCipher = try SRTPPacketCipher(profile: profile, keys: keys.rtp, rtcp: false)
-        rtcpCipher = try SRTPPacketCipher(profile: profile, keys: keys.rtcp, rtcp: true)
+        rtpCipher = try SRTPPacketCipher(profile: profile, keys: keys.rtp, rtcp: false, implementation: implementation)
+        rtcpCipher = try SRTPPacketCipher(profile: profile, keys: keys.rtcp, rtcp: true,
+                                          implementation: implementation)
     }
+
+    /// The code the AES runs in.
+    package var implementation: SRTPCipherImplementation { rtpCipher.implementation }
 
     /// The sender for this endpoint's side of a DTLS-SRTP association.
     public convenience init(keying: SRTPKeyingMaterial, role: DTLSRole,
@@ -41,6 +52,22 @@ public final class SRTPSender: @unchecked Sendable {
     /// `buffer` must have `profile.rtpOverhead` bytes after the packet. Allocates nothing once the packet's SSRC
     /// has been seen.
     public func protectRTP(_ buffer: UnsafeMutableRawBufferPointer, length: Int) throws(SRTPError) -> Int {
+        try sealRTP(buffer, length: length, payload: nil)
+    }
+
+    /// Protects an RTP packet whose header is in `buffer` and whose payload is elsewhere, as `protectRTP(_:length:)`
+    /// does but without copying the payload in first: `buffer[0..<headerLength]` holds the RTP header (CSRCs and
+    /// extension included), the `length - headerLength` payload bytes are read from `payload` and written encrypted
+    /// to `buffer[headerLength..<length]`, and the tag follows. `payload` must not overlap that range (unless it is
+    /// exactly its start, which is `protectRTP(_:length:)`). Returns the SRTP length.
+    public func protectRTP(_ buffer: UnsafeMutableRawBufferPointer, length: Int,
+                           payloadFrom payload: UnsafeRawPointer) throws(SRTPError) -> Int {
+        try sealRTP(buffer, length: length, payload: payload)
+    }
+
+    @inline(__always)
+    private func sealRTP(_ buffer: UnsafeMutableRawBufferPointer, length: Int,
+                         payload: UnsafeRawPointer?) throws(SRTPError) -> Int {
         try checkBuffer(buffer, length: length, minimumLength: minimumRTPLength, tailRoom: profile.rtpOverhead)
         let base = buffer.baseAddress!
         let bytes = UnsafePointer(base.assumingMemoryBound(to: UInt8.self))
@@ -48,7 +75,8 @@ public final class SRTPSender: @unchecked Sendable {
         let ssrc = SRTPHeader.word(bytes, at: 8)
         let index = try rtpStreams.admitOutbound(ssrc: ssrc, sequence: SRTPHeader.sequenceNumber(bytes),
                                                  allowRepeat: allowRepeatTransmission)
-        return try rtpCipher.sealRTP(base, headerLength: headerLength, length: length, ssrc: ssrc, index: index)
+        return try rtpCipher.sealRTP(base, headerLength: headerLength, length: length, payload: payload, ssrc: ssrc,
+                                     index: index)
     }
 
     /// Encrypts and authenticates the compound RTCP packet in `buffer[0..<length]` in place and returns the SRTCP

@@ -22,9 +22,11 @@ import Testing
     private static let b2Salt = Packets.hex("F0F1F2F3F4F5F6F7F8F9FAFBFCFD")
 
     /// The sender's AES-CM cipher (OpenSSL) produces the RFC 3711 appendix B.2 keystream from its IV layout.
-    @Test func rfc3711AppendixB2() throws {
+    @Test(arguments: SRTPCipherImplementation.allCases)
+    func rfc3711AppendixB2(implementation: SRTPCipherImplementation) throws {
         try Self.checkAppendixB2 { length in
-            try SRTPKnownAnswer.aesCounterModeKeystream(sessionKey: Self.b2Key, sessionSalt: Self.b2Salt, length: length)
+            try SRTPKnownAnswer.aesCounterModeKeystream(sessionKey: Self.b2Key, sessionSalt: Self.b2Salt,
+                                                        length: length, implementation: implementation)
         }
     }
 
@@ -75,36 +77,41 @@ import Testing
     }
 
     /// RFC 7714 section 16: the RTP packet protected with AEAD_AES_128_GCM and _256_GCM, and back.
-    @Test(arguments: rtpVectors.indices)
-    func rfc7714RTP(vector: Int) throws {
+    @Test(arguments: rtpVectors.indices, SRTPCipherImplementation.allCases)
+    func rfc7714RTP(vector: Int, implementation: SRTPCipherImplementation) throws {
         let (profile, hex) = Self.rtpVectors[vector]
         let expected = Packets.hex(hex)
         let key = Self.key(profile)
-        #expect(try SRTPKnownAnswer.protectRTP(Self.rtp, profile: profile, sessionKey: key, sessionSalt: Self.gcmSalt)
+        #expect(try SRTPKnownAnswer.protectRTP(Self.rtp, profile: profile, sessionKey: key, sessionSalt: Self.gcmSalt,
+                                                 implementation: implementation)
                 == expected)
-        #expect(try SRTPKnownAnswer.unprotectRTP(expected, profile: profile, sessionKey: key, sessionSalt: Self.gcmSalt)
+        #expect(try SRTPKnownAnswer.unprotectRTP(expected, profile: profile, sessionKey: key, sessionSalt: Self.gcmSalt,
+                                                 implementation: implementation)
                 == Self.rtp)
         var tampered = expected
         tampered[tampered.count - 1] ^= 1
         #expect(throws: SRTPError.authenticationFailed) {
-            try SRTPKnownAnswer.unprotectRTP(tampered, profile: profile, sessionKey: key, sessionSalt: Self.gcmSalt)
+            try SRTPKnownAnswer.unprotectRTP(tampered, profile: profile, sessionKey: key, sessionSalt: Self.gcmSalt,
+                                                 implementation: implementation)
         }
     }
 
     /// RFC 7714 section 17: the RTCP packet protected with SRTCP index 0x5d4, E flag set, and back.
-    @Test(arguments: rtcpVectors.indices)
-    func rfc7714RTCP(vector: Int) throws {
+    @Test(arguments: rtcpVectors.indices, SRTPCipherImplementation.allCases)
+    func rfc7714RTCP(vector: Int, implementation: SRTPCipherImplementation) throws {
         let (profile, hex) = Self.rtcpVectors[vector]
         let expected = Packets.hex(hex)
         let key = Self.key(profile)
         #expect(try SRTPKnownAnswer.protectRTCP(Self.rtcp, profile: profile, sessionKey: key, sessionSalt: Self.gcmSalt,
-                                                index: 0x5d4) == expected)
-        #expect(try SRTPKnownAnswer.unprotectRTCP(expected, profile: profile, sessionKey: key, sessionSalt: Self.gcmSalt)
+                                                index: 0x5d4, implementation: implementation) == expected)
+        #expect(try SRTPKnownAnswer.unprotectRTCP(expected, profile: profile, sessionKey: key, sessionSalt: Self.gcmSalt,
+                                                 implementation: implementation)
                 == Self.rtcp)
         var tampered = expected
         tampered[tampered.count - 1] ^= 1  // the index is associated data
         #expect(throws: SRTPError.authenticationFailed) {
-            try SRTPKnownAnswer.unprotectRTCP(tampered, profile: profile, sessionKey: key, sessionSalt: Self.gcmSalt)
+            try SRTPKnownAnswer.unprotectRTCP(tampered, profile: profile, sessionKey: key, sessionSalt: Self.gcmSalt,
+                                                 implementation: implementation)
         }
     }
 }

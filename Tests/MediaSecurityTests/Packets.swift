@@ -1,5 +1,6 @@
 import MediaSecurity
 import SecureTransport
+import Testing
 
 /// RTP and RTCP packets for the tests (RFC 3550 sections 5.1 and 6.4.1).
 enum Packets {
@@ -49,11 +50,24 @@ enum Packets {
                       salt: (0..<UInt8(profile.masterSaltLength)).map { $0 &* 3 &+ seed })
     }
 
-    static func pair(_ profile: SRTPProtectionProfile, seed: UInt8 = 1,
-                     replayWindow: Int = 1024) throws -> (SRTPSender, SRTPReceiver) {
+    static func pair(_ profile: SRTPProtectionProfile, implementation: SRTPCipherImplementation = .preferred,
+                     seed: UInt8 = 1, replayWindow: Int = 1024) throws -> (SRTPSender, SRTPReceiver) {
         let key = key(profile, seed: seed)
-        return (try SRTPSender(key: key, profile: profile),
-                try SRTPReceiver(key: key, profile: profile, replayWindow: replayWindow))
+        return (try SRTPSender(key: key, profile: profile, implementation: implementation),
+                try SRTPReceiver(key: key, profile: profile, replayWindow: replayWindow,
+                                 implementation: implementation))
+    }
+
+    /// A profile with the code its AES runs in, for tests that already take a second argument.
+    struct Variant: Sendable, CustomTestStringConvertible {
+        let profile: SRTPProtectionProfile
+        let implementation: SRTPCipherImplementation
+
+        var testDescription: String { "\(profile), \(implementation)" }
+
+        static let all = SRTPProtectionProfile.allCases.flatMap { profile in
+            SRTPCipherImplementation.allCases.map { Variant(profile: profile, implementation: $0) }
+        }
     }
 
     static func hex(_ string: String) -> [UInt8] {

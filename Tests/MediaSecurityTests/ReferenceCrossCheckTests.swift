@@ -12,11 +12,13 @@ import Testing
         let ourReceiver: SRTPReceiver
         let referenceReceiver: ReferenceSRTPReceiver
 
-        init(_ profile: SRTPProtectionProfile, seed: UInt8 = 7, replayWindow: Int = 1024) throws {
+        init(_ profile: SRTPProtectionProfile, implementation: SRTPCipherImplementation, seed: UInt8 = 7,
+             replayWindow: Int = 1024) throws {
             let key = Packets.key(profile, seed: seed)
-            ours = try SRTPSender(key: key, profile: profile)
+            ours = try SRTPSender(key: key, profile: profile, implementation: implementation)
             reference = try ReferenceSRTPSender(key: key, profile: profile)
-            ourReceiver = try SRTPReceiver(key: key, profile: profile, replayWindow: replayWindow)
+            ourReceiver = try SRTPReceiver(key: key, profile: profile, replayWindow: replayWindow,
+                                           implementation: implementation)
             referenceReceiver = try ReferenceSRTPReceiver(key: key, profile: profile, replayWindow: replayWindow)
         }
     }
@@ -32,9 +34,10 @@ import Testing
     ]
 
     /// Both implementations protect every packet shape to the same bytes, and each unprotects the other's.
-    @Test(arguments: SRTPProtectionProfile.allCases, shapes.indices)
-    func sameBytesBothWays(profile: SRTPProtectionProfile, shape: Int) throws {
-        let endpoints = try Endpoints(profile)
+    @Test(arguments: Packets.Variant.all, shapes.indices)
+    func sameBytesBothWays(variant: Packets.Variant, shape: Int) throws {
+        let (profile, implementation) = (variant.profile, variant.implementation)
+        let endpoints = try Endpoints(profile, implementation: implementation)
         let make = Self.shapes[shape].make
         for sequence in UInt16(1)...20 {
             let packet = make(sequence, 0xA1B2_C3D4)
@@ -48,9 +51,9 @@ import Testing
 
     /// Across the sequence number's wrap from 65535 to 0 both sides move the rollover counter into the IV and tag
     /// alike, for several interleaved SSRCs, in both directions.
-    @Test(arguments: SRTPProtectionProfile.allCases)
-    func rolloverBothWays(profile: SRTPProtectionProfile) throws {
-        let endpoints = try Endpoints(profile)
+    @Test(arguments: SRTPProtectionProfile.allCases, SRTPCipherImplementation.allCases)
+    func rolloverBothWays(profile: SRTPProtectionProfile, implementation: SRTPCipherImplementation) throws {
+        let endpoints = try Endpoints(profile, implementation: implementation)
         let ssrcs: [UInt32] = [0x1111_1111, 0x2222_2222, 0x3333_3333]
         // 65000 then steps of 100 cross the wrap three times (ROC 0 -> 3) without leaving the estimate's range.
         var sequence: UInt16 = 65_000
@@ -70,9 +73,10 @@ import Testing
 
     /// The same deliveries (reordered within the window, late, duplicated, too old, tampered, across a rollover)
     /// get the same verdict from our receiver and the reference, whichever implementation protected them.
-    @Test(arguments: SRTPProtectionProfile.allCases, [false, true])
-    func receiversDecideAlike(profile: SRTPProtectionProfile, referenceProtects: Bool) throws {
-        let endpoints = try Endpoints(profile, replayWindow: 64)
+    @Test(arguments: Packets.Variant.all, [false, true])
+    func receiversDecideAlike(variant: Packets.Variant, referenceProtects: Bool) throws {
+        let (profile, implementation) = (variant.profile, variant.implementation)
+        let endpoints = try Endpoints(profile, implementation: implementation, replayWindow: 64)
         let protect: ([UInt8]) throws -> [UInt8] = referenceProtects
             ? { try endpoints.reference.protectRTP($0) } : { try endpoints.ours.protectRTP($0) }
         let first: UInt16 = 65_400
@@ -97,7 +101,8 @@ import Testing
             #expect(ours == reference, "delivery \(number)")
         }
         // The verdicts are not all alike by accident: the right ones were refused, for the right reasons.
-        let fresh = try SRTPReceiver(key: Packets.key(profile, seed: 7), profile: profile, replayWindow: 64)
+        let fresh = try SRTPReceiver(key: Packets.key(profile, seed: 7), profile: profile, replayWindow: 64,
+                                     implementation: implementation)
         _ = try fresh.unprotectRTP(protected[100])
         _ = try fresh.unprotectRTP(protected[200])
         #expect(throws: SRTPError.replayed) { try fresh.unprotectRTP(protected[200]) }
@@ -107,9 +112,9 @@ import Testing
 
     /// A packet changed anywhere (header, CSRC, extension, payload, tag) is refused as unauthenticated by both
     /// receivers, whichever side protected it, and does not disturb the next genuine packet.
-    @Test(arguments: SRTPProtectionProfile.allCases)
-    func tamperingRejectedBothWays(profile: SRTPProtectionProfile) throws {
-        let endpoints = try Endpoints(profile)
+    @Test(arguments: SRTPProtectionProfile.allCases, SRTPCipherImplementation.allCases)
+    func tamperingRejectedBothWays(profile: SRTPProtectionProfile, implementation: SRTPCipherImplementation) throws {
+        let endpoints = try Endpoints(profile, implementation: implementation)
         let packet = Packets.rtp(sequence: 9, ssrc: 0xABCD, csrcs: [0x0101_0101], extensionWords: 2, padding: 2)
         for (protect, unprotect) in [
             ({ try endpoints.ours.protectRTP($0) }, { try endpoints.referenceReceiver.unprotectRTP($0) }),
@@ -126,11 +131,11 @@ import Testing
     }
 
     /// A receiver with another key refuses what either implementation protected.
-    @Test(arguments: SRTPProtectionProfile.allCases)
-    func wrongKeyBothWays(profile: SRTPProtectionProfile) throws {
-        let endpoints = try Endpoints(profile, seed: 1)
+    @Test(arguments: SRTPProtectionProfile.allCases, SRTPCipherImplementation.allCases)
+    func wrongKeyBothWays(profile: SRTPProtectionProfile, implementation: SRTPCipherImplementation) throws {
+        let endpoints = try Endpoints(profile, implementation: implementation, seed: 1)
         let otherKey = Packets.key(profile, seed: 2)
-        let ourReceiver = try SRTPReceiver(key: otherKey, profile: profile)
+        let ourReceiver = try SRTPReceiver(key: otherKey, profile: profile, implementation: implementation)
         let referenceReceiver = try ReferenceSRTPReceiver(key: otherKey, profile: profile)
         let packet = Packets.rtp(sequence: 1)
         #expect(throws: SRTPError.authenticationFailed) { try ourReceiver.unprotectRTP(endpoints.reference.protectRTP(packet)) }
@@ -143,9 +148,9 @@ import Testing
     /// SRTCP crosses both ways for several SSRCs, compound packets included; replays and tampering are refused by
     /// both receivers alike. (libsrtp2 numbers its first SRTCP packet 1, RFC 3711 section 3.4 and we 0, so the
     /// bytes differ in the index and the tag.)
-    @Test(arguments: SRTPProtectionProfile.allCases)
-    func srtcpBothWays(profile: SRTPProtectionProfile) throws {
-        let endpoints = try Endpoints(profile)
+    @Test(arguments: SRTPProtectionProfile.allCases, SRTPCipherImplementation.allCases)
+    func srtcpBothWays(profile: SRTPProtectionProfile, implementation: SRTPCipherImplementation) throws {
+        let endpoints = try Endpoints(profile, implementation: implementation)
         var ours: [[UInt8]] = []
         var reference: [[UInt8]] = []
         for count in UInt32(1)...40 {
@@ -182,11 +187,11 @@ import Testing
 
     /// SRTCP sent authenticated only (E flag clear, RFC 3711 section 3.4; RFC 7714 section 9.2) by the reference
     /// is accepted by our receiver, still in the clear, and refused when altered.
-    @Test(arguments: SRTPProtectionProfile.allCases)
-    func unencryptedSRTCP(profile: SRTPProtectionProfile) throws {
+    @Test(arguments: SRTPProtectionProfile.allCases, SRTPCipherImplementation.allCases)
+    func unencryptedSRTCP(profile: SRTPProtectionProfile, implementation: SRTPCipherImplementation) throws {
         let key = Packets.key(profile, seed: 3)
         let sender = try ReferenceSRTPSender(key: key, profile: profile, encryptRTCP: false)
-        let receiver = try SRTPReceiver(key: key, profile: profile)
+        let receiver = try SRTPReceiver(key: key, profile: profile, implementation: implementation)
         let report = Packets.compound(ssrc: 0x77, packets: 5)
         let protected = try sender.protectRTCP(report)
         #expect(Array(protected.prefix(report.count)) == report, "the body stays in the clear")
@@ -197,9 +202,9 @@ import Testing
     }
 
     /// The reference side of the oracle works: its own sender and receiver agree, so a disagreement above is ours.
-    @Test(arguments: SRTPProtectionProfile.allCases)
-    func referenceRoundTrip(profile: SRTPProtectionProfile) throws {
-        let endpoints = try Endpoints(profile)
+    @Test(arguments: SRTPProtectionProfile.allCases, SRTPCipherImplementation.allCases)
+    func referenceRoundTrip(profile: SRTPProtectionProfile, implementation: SRTPCipherImplementation) throws {
+        let endpoints = try Endpoints(profile, implementation: implementation)
         let packet = Packets.rtp(sequence: 3)
         #expect(try endpoints.referenceReceiver.unprotectRTP(endpoints.reference.protectRTP(packet)) == packet)
     }

@@ -4,9 +4,9 @@ import Testing
 
 @Suite struct SRTPRejectionTests {
     /// Changing any one byte of a protected RTP packet (header, payload or tag) makes authentication fail.
-    @Test(arguments: SRTPProtectionProfile.allCases)
-    func tamperedRTP(profile: SRTPProtectionProfile) throws {
-        let (sender, receiver) = try Packets.pair(profile)
+    @Test(arguments: SRTPProtectionProfile.allCases, SRTPCipherImplementation.allCases)
+    func tamperedRTP(profile: SRTPProtectionProfile, implementation: SRTPCipherImplementation) throws {
+        let (sender, receiver) = try Packets.pair(profile, implementation: implementation)
         let protected = try sender.protectRTP(Packets.rtp(sequence: 1))
         for index in [1, 8, 20, protected.count - 1] {
             var tampered = protected
@@ -17,18 +17,18 @@ import Testing
     }
 
     /// Changing one byte of a protected RTCP packet makes authentication fail.
-    @Test(arguments: SRTPProtectionProfile.allCases)
-    func tamperedRTCP(profile: SRTPProtectionProfile) throws {
-        let (sender, receiver) = try Packets.pair(profile)
+    @Test(arguments: SRTPProtectionProfile.allCases, SRTPCipherImplementation.allCases)
+    func tamperedRTCP(profile: SRTPProtectionProfile, implementation: SRTPCipherImplementation) throws {
+        let (sender, receiver) = try Packets.pair(profile, implementation: implementation)
         var protected = try sender.protectRTCP(Packets.senderReport())
         protected[12] ^= 0x80
         #expect(throws: SRTPError.authenticationFailed) { try receiver.unprotectRTCP(protected) }
     }
 
     /// A packet delivered a second time is rejected as a replay, for RTP and for RTCP.
-    @Test(arguments: SRTPProtectionProfile.allCases)
-    func replay(profile: SRTPProtectionProfile) throws {
-        let (sender, receiver) = try Packets.pair(profile)
+    @Test(arguments: SRTPProtectionProfile.allCases, SRTPCipherImplementation.allCases)
+    func replay(profile: SRTPProtectionProfile, implementation: SRTPCipherImplementation) throws {
+        let (sender, receiver) = try Packets.pair(profile, implementation: implementation)
         let rtp = try sender.protectRTP(Packets.rtp(sequence: 5))
         let rtcp = try sender.protectRTCP(Packets.senderReport())
         _ = try receiver.unprotectRTP(rtp)
@@ -49,10 +49,12 @@ import Testing
     }
 
     /// A receiver keyed differently from the sender rejects every packet.
-    @Test(arguments: SRTPProtectionProfile.allCases)
-    func wrongKey(profile: SRTPProtectionProfile) throws {
-        let sender = try SRTPSender(key: Packets.key(profile, seed: 1), profile: profile)
-        let receiver = try SRTPReceiver(key: Packets.key(profile, seed: 2), profile: profile)
+    @Test(arguments: SRTPProtectionProfile.allCases, SRTPCipherImplementation.allCases)
+    func wrongKey(profile: SRTPProtectionProfile, implementation: SRTPCipherImplementation) throws {
+        let sender = try SRTPSender(key: Packets.key(profile, seed: 1), profile: profile,
+                                    implementation: implementation)
+        let receiver = try SRTPReceiver(key: Packets.key(profile, seed: 2), profile: profile,
+                                        implementation: implementation)
         #expect(throws: SRTPError.authenticationFailed) { try receiver.unprotectRTP(sender.protectRTP(Packets.rtp(sequence: 1))) }
         #expect(throws: SRTPError.authenticationFailed) { try receiver.unprotectRTCP(sender.protectRTCP(Packets.senderReport())) }
     }

@@ -5,9 +5,9 @@ import Testing
 @Suite struct SRTPRoundTripTests {
     /// RTP protected by a sender is restored byte for byte by a receiver with the same key, with the payload
     /// encrypted and the profile's tag appended.
-    @Test(arguments: SRTPProtectionProfile.allCases)
-    func rtpRoundTrip(profile: SRTPProtectionProfile) throws {
-        let (sender, receiver) = try Packets.pair(profile)
+    @Test(arguments: SRTPProtectionProfile.allCases, SRTPCipherImplementation.allCases)
+    func rtpRoundTrip(profile: SRTPProtectionProfile, implementation: SRTPCipherImplementation) throws {
+        let (sender, receiver) = try Packets.pair(profile, implementation: implementation)
         for sequence in UInt16(0)..<20 {
             let packet = Packets.rtp(sequence: sequence)
             let protected = try sender.protectRTP(packet)
@@ -20,9 +20,9 @@ import Testing
 
     /// RTCP protected by a sender (rtcp-mux, same context) is restored by the receiver, with tag and SRTCP index
     /// appended.
-    @Test(arguments: SRTPProtectionProfile.allCases)
-    func rtcpRoundTrip(profile: SRTPProtectionProfile) throws {
-        let (sender, receiver) = try Packets.pair(profile)
+    @Test(arguments: SRTPProtectionProfile.allCases, SRTPCipherImplementation.allCases)
+    func rtcpRoundTrip(profile: SRTPProtectionProfile, implementation: SRTPCipherImplementation) throws {
+        let (sender, receiver) = try Packets.pair(profile, implementation: implementation)
         for count in UInt32(1)...5 {
             let report = Packets.senderReport(packets: count)
             let protected = try sender.protectRTCP(report)
@@ -33,9 +33,9 @@ import Testing
     }
 
     /// The in-place API works within one caller-owned buffer and returns the new lengths.
-    @Test(arguments: SRTPProtectionProfile.allCases)
-    func inPlaceBuffer(profile: SRTPProtectionProfile) throws {
-        let (sender, receiver) = try Packets.pair(profile)
+    @Test(arguments: SRTPProtectionProfile.allCases, SRTPCipherImplementation.allCases)
+    func inPlaceBuffer(profile: SRTPProtectionProfile, implementation: SRTPCipherImplementation) throws {
+        let (sender, receiver) = try Packets.pair(profile, implementation: implementation)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1500, alignment: 8)
         defer { buffer.deallocate() }
         for sequence in UInt16(100)..<110 {
@@ -63,9 +63,9 @@ import Testing
     }
 
     /// A buffer without room for the tag is refused before libsrtp2 can write past it.
-    @Test(arguments: SRTPProtectionProfile.allCases)
-    func insufficientTailRoom(profile: SRTPProtectionProfile) throws {
-        let (sender, _) = try Packets.pair(profile)
+    @Test(arguments: SRTPProtectionProfile.allCases, SRTPCipherImplementation.allCases)
+    func insufficientTailRoom(profile: SRTPProtectionProfile, implementation: SRTPCipherImplementation) throws {
+        let (sender, _) = try Packets.pair(profile, implementation: implementation)
         let packet = Packets.rtp(sequence: 1)
         var buffer = packet + [UInt8](repeating: 0, count: profile.rtpOverhead - 1)
         buffer.withUnsafeMutableBytes { bytes in

@@ -1,0 +1,198 @@
+import COpenSSL
+import CSRTPCipher
+import MediaSecurity
+import SecureTransport
+import Testing
+
+/// CSRTPCipher's AES-NI code against OpenSSL's EVP AES, on random inputs from a fixed seed, and the SRTP calls that
+/// only it serves (out-of-place protection).
+@Suite(.enabled(if: clue_srtp_aes_hardware_available() != 0, "the CPU lacks AES-NI or PCLMULQDQ"))
+struct AESNICipherTests {
+    /// SplitMix64: reproducible inputs.
+    struct Random: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        mutating func bytes(_ count: Int) -> [UInt8] { (0..<count).map { _ in UInt8.random(in: 0...255, using: &self) } }
+    }
+
+    /// The AES-NI context for `key`, freed when `body` returns.
+    static func withHardware<T>(_ key: [UInt8], gcm: Bool, _ body: (OpaquePointer) throws -> T) throws -> T {
+        let aes = try #require(clue_srtp_aes_new(key, key.count, gcm ? 1 : 0))
+        defer { clue_srtp_aes_free(aes) }
+        return try body(aes)
+    }
+
+    /// EVP AES-GCM in one call: (ciphertext, tag), or nil plaintext when decryption refuses the tag.
+    static func evpGCM(encrypt: Bool, key: [UInt8], iv: [UInt8], aad: [UInt8], data: [UInt8],
+                       tag: [UInt8] = []) -> (output: [UInt8], tag: [UInt8])? {
+        let context = EVP_CIPHER_CTX_new()
+        defer { EVP_CIPHER_CTX_free(context) }
+        let cipher = key.count == 16 ? EVP_aes_128_gcm() : EVP_aes_256_gcm()
+        var output = [UInt8](repeating: 0, count: data.count + 16)
+        var written: Int32 = 0
+        var outputTag = tag.isEmpty ? [UInt8](repeating: 0, count: 16) : tag
+        guard EVP_CipherInit_ex(context, cipher, nil, key, iv, encrypt ? 1 : 0) == 1 else { return nil }
+        if !encrypt { EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_GCM_SET_TAG, 16, &outputTag) }
+        EVP_CipherUpdate(context, nil, &written, aad, Int32(aad.count))
+        if !data.isEmpty { EVP_CipherUpdate(context, &output, &written, data, Int32(data.count)) }
+        let final = output.withUnsafeMutableBufferPointer { EVP_CipherFinal_ex(context, $0.baseAddress! + data.count, &written) }
+        guard final == 1 else { return nil }
+        if encrypt { EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_GCM_GET_TAG, 16, &outputTag) }
+        return (Array(output.prefix(data.count)), outputTag)
+    }
+
+    /// The lengths every run covers (block boundaries, the 8- and 16-block strides) and random ones up to 1500.
+    static func lengths(_ random: inout Random, count: Int) -> [Int] {
+        [0, 1, 15, 16, 17, 63, 64, 65, 127, 128, 129, 255, 256, 257, 1200, 1500]
+            + (0..<count).map { _ in Int.random(in: 0...1500, using: &random) }
+    }
+
+    /// GCM seal gives EVP's ciphertext and tag for random keys, IVs, associated data of 12 to 80 bytes (split in
+    /// two as SRTCP's is) and payloads of 0 to 1500 bytes, in place or not; open restores the plaintext.
+    @Test(arguments: [16, 32])
+    func gcmMatchesEVP(keyLength: Int) throws {
+        var random = Random(state: UInt64(keyLength))
+        let key = random.bytes(keyLength)
+        try Self.withHardware(key, gcm: true) { aes in
+            for length in Self.lengths(&random, count: 200) {
+                let iv = random.bytes(12)
+                let aad = random.bytes(Int.random(in: 12...80, using: &random))
+                let split = Bool.random(using: &random) ? aad.count - 4 : aad.count
+                let plain = random.bytes(length)
+                let expected = try #require(Self.evpGCM(encrypt: true, key: key, iv: iv, aad: aad, data: plain))
+                var sealed = plain
+                var tag = [UInt8](repeating: 0, count: 16)
+                let inPlace = Bool.random(using: &random)
+                let sealStatus = sealed.withUnsafeMutableBufferPointer { out in
+                    plain.withUnsafeBufferPointer { source in
+                        aad.withUnsafeBufferPointer { aad in
+                            clue_srtp_gcm_seal(aes, iv, aad.baseAddress, split, aad.baseAddress! + split,
+                                               aad.count - split, inPlace ? UnsafePointer(out.baseAddress) : source.baseAddress,
+                                               out.baseAddress, length, &tag, 16)
+                        }
+                    }
+                }
+                #expect(sealStatus == 0)
+                #expect(sealed == expected.output, "length \(length)")
+                #expect(tag == expected.tag, "length \(length), associated data \(aad.count)")
+                #expect(Self.evpGCM(encrypt: false, key: key, iv: iv, aad: aad, data: sealed, tag: tag)?.output == plain)
+                var opened = sealed
+                let openStatus = opened.withUnsafeMutableBufferPointer { out in
+                    clue_srtp_gcm_open(aes, iv, aad, aad.count, nil, 0, out.baseAddress, out.baseAddress, length,
+                                       tag, 16)
+                }
+                #expect(openStatus == 0)
+                #expect(opened == plain)
+            }
+        }
+    }
+
+    /// GCM open refuses a packet with any one bit flipped, in the associated data, the ciphertext or the tag.
+    @Test(arguments: [16, 32])
+    func gcmRefusesEveryFlippedBit(keyLength: Int) throws {
+        var random = Random(state: 99 + UInt64(keyLength))
+        let key = random.bytes(keyLength)
+        let iv = random.bytes(12)
+        let aad = random.bytes(12)
+        let plain = random.bytes(37)
+        let sealed = try #require(Self.evpGCM(encrypt: true, key: key, iv: iv, aad: aad, data: plain))
+        let message = aad + sealed.output + sealed.tag
+        try Self.withHardware(key, gcm: true) { aes in
+            func opens(_ message: [UInt8]) -> Bool {
+                var data = Array(message[12..<(12 + plain.count)])
+                let status = data.withUnsafeMutableBufferPointer { out in
+                    clue_srtp_gcm_open(aes, iv, message, 12, nil, 0, out.baseAddress, out.baseAddress, plain.count,
+                                       Array(message.suffix(16)), 16)
+                }
+                return status == 0
+            }
+            #expect(opens(message))
+            for bit in 0..<(message.count * 8) {
+                var flipped = message
+                flipped[bit / 8] ^= 1 << (bit % 8)
+                #expect(!opens(flipped), "bit \(bit)")
+            }
+        }
+    }
+
+    /// Counter mode gives EVP AES-CTR's output for SRTP's IVs (last 16 bits zero, RFC 3711 section 4.1.1), where a
+    /// 32-bit counter and EVP's 128-bit one agree, for payloads of 0 to 1500 bytes, in place or not.
+    @Test(arguments: [16, 32])
+    func counterModeMatchesEVP(keyLength: Int) throws {
+        var random = Random(state: 7 + UInt64(keyLength))
+        let key = random.bytes(keyLength)
+        let context = EVP_CIPHER_CTX_new()
+        defer { EVP_CIPHER_CTX_free(context) }
+        #expect(EVP_EncryptInit_ex(context, keyLength == 16 ? EVP_aes_128_ctr() : EVP_aes_256_ctr(), nil, key, nil) == 1)
+        try Self.withHardware(key, gcm: false) { aes in
+            for length in Self.lengths(&random, count: 200) {
+                // Bytes 12 and 13 random with 0xff likely, so that carries run through the 32-bit counter.
+                let iv = random.bytes(12) + [Bool.random(using: &random) ? 0xff : UInt8.random(in: 0...255, using: &random), 0xff, 0, 0]
+                let plain = random.bytes(length)
+                var expected = [UInt8](repeating: 0, count: length + 1)
+                var written: Int32 = 0
+                #expect(EVP_EncryptInit_ex(context, nil, nil, nil, iv) == 1)
+                if length > 0 { EVP_EncryptUpdate(context, &expected, &written, plain, Int32(length)) }
+                var output = [UInt8](repeating: 0, count: length)
+                if Bool.random(using: &random) {
+                    output = plain
+                    output.withUnsafeMutableBufferPointer { clue_srtp_aes_ctr(aes, iv, $0.baseAddress, $0.baseAddress, length) }
+                } else {
+                    clue_srtp_aes_ctr(aes, iv, plain, &output, length)
+                }
+                #expect(output == Array(expected.prefix(length)), "length \(length)")
+            }
+        }
+    }
+
+    static let shapes: [[UInt8]] = [
+        Packets.rtp(sequence: 1),
+        Packets.rtp(sequence: 2, csrcs: [0xC5C5_0001, 0xC5C5_0002], extensionWords: 3, padding: 4),
+        Packets.rtp(sequence: 3, csrcs: [], extensionWords: 2, payload: []),
+        Packets.rtp(sequence: 4, payload: (0..<1200).map { UInt8($0 & 0xff) }),
+        Packets.rtp(sequence: 5, csrcs: [], extensionWords: 1, payload: (0..<1379).map { UInt8($0 % 251) }),
+    ]
+
+    /// Protecting with the payload read from elsewhere gives exactly the bytes of protecting in place, and the
+    /// receiver restores the packet.
+    @Test(arguments: SRTPProtectionProfile.allCases, SRTPCipherImplementation.allCases)
+    func outOfPlaceMatchesInPlace(profile: SRTPProtectionProfile, implementation: SRTPCipherImplementation) throws {
+        let key = Packets.key(profile, seed: 11)
+        let inPlace = try SRTPSender(key: key, profile: profile, implementation: implementation)
+        let outOfPlace = try SRTPSender(key: key, profile: profile, implementation: implementation)
+        let receiver = try SRTPReceiver(key: key, profile: profile, implementation: implementation)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1500, alignment: 8)
+        defer { buffer.deallocate() }
+        for packet in Self.shapes {
+            let expected = try inPlace.protectRTP(packet)
+            let headerLength = try #require(packet.withUnsafeBufferPointer { bytes -> Int? in
+                var length = 12 + 4 * Int(bytes[0] & 0x0f)
+                if bytes[0] & 0x10 != 0 { length += 4 + 4 * (Int(bytes[length + 2]) << 8 | Int(bytes[length + 3])) }
+                return length
+            })
+            // Whatever the buffer held after the header must not matter.
+            buffer.initializeMemory(as: UInt8.self, repeating: 0xA5)
+            buffer.copyBytes(from: packet[..<headerLength])
+            let payload = Array(packet[headerLength...]) + [0xEE]  // a byte past the payload, never read
+            let length = try payload.withUnsafeBytes { payload throws(SRTPError) in
+                try outOfPlace.protectRTP(buffer, length: packet.count, payloadFrom: payload.baseAddress!)
+            }
+            #expect(Array(buffer[..<length]) == expected, "\(packet.count) bytes")
+            #expect(try receiver.unprotectRTP(Array(buffer[..<length])) == packet)
+        }
+    }
+
+    /// Sessions run on AES-NI where the CPU has it, and on EVP when a test asks.
+    @Test func preferredIsAESNI() throws {
+        #expect(SRTPCipherImplementation.preferred == .aesNI)
+        let key = Packets.key(.aeadAES128GCM, seed: 1)
+        #expect(try SRTPSender(key: key, profile: .aeadAES128GCM).implementation == .aesNI)
+        #expect(try SRTPReceiver(key: key, profile: .aeadAES128GCM, implementation: .evp).implementation == .evp)
+    }
+}
