@@ -6,8 +6,8 @@ import RTP
 ///
 /// Each receiver owns its own rewrite context (Janus's switching context), so a switch to another source keeps
 /// sequence numbers and timestamps continuous for this receiver alone. Forwarding builds each receiver's packet
-/// directly in the socket's next send slot (header, the output's extension block, payload), protects it there and
-/// queues it; the scratch buffer serves the mixed audio and RTCP.
+/// directly in the socket's next send slot (header, the output's extension block, then the payload encrypted
+/// straight from the source packet) and queues it; the scratch buffer serves the mixed audio and RTCP.
 final class OutboundMedia: @unchecked Sendable {
     static let scratchBytes = 1500 + 256
 
@@ -57,11 +57,12 @@ final class OutboundMedia: @unchecked Sendable {
             extensions.copyMemory(from: UnsafeRawBufferPointer(rebasing: packet[RTPHeader.fixedLength..<(RTPHeader.fixedLength + extensionsLength)]))
         }
 
-        /// Writes the source's video packet, rewritten for this output (its SSRC and numbering, its own header
-        /// extensions; the source's are dropped), into `buffer`; returns the RTP length, or nil when the packet is
-        /// not for this output now. The payload is copied once; the caller protects the result.
-        func rewrite(_ packet: UnsafeRawBufferPointer, header: RTPHeader, now: ContinuousClock.Instant,
-                     into buffer: UnsafeMutableRawBufferPointer) -> Int? {
+        /// Writes the header of the source's video packet, rewritten for this output (its SSRC and numbering, its
+        /// own header extensions; the source's are dropped), into `buffer`; returns its length, or nil when the
+        /// packet is not for this output now or would not fit. The payload (from `header.payloadRange.lowerBound`
+        /// to the end, padding included) is for the caller to encrypt into place straight from the source.
+        func writeHeader(_ packet: UnsafeRawBufferPointer, header: RTPHeader, now: ContinuousClock.Instant,
+                         into buffer: UnsafeMutableRawBufferPointer) -> Int? {
             guard header.ssrc == rewriter.selectedSource else { return nil }
             if rewriter.waitingForKeyframe {
                 let payload = UnsafeRawBufferPointer(rebasing: packet[header.payloadRange])
@@ -70,21 +71,17 @@ final class OutboundMedia: @unchecked Sendable {
                 guard keyframe else { return nil }
                 rewriter.keyframeArrived()
             }
-            // One pass: the fixed header and CSRCs, this output's extension block, then the payload and any
-            // padding, each copied once from the source packet.
-            let headerLength = RTPHeader.fixedLength + 4 * header.csrcCount
-            let tail = header.payloadRange.lowerBound..<packet.count
-            let length = headerLength + extensionsLength + tail.count
-            guard length + 32 <= buffer.count else { return nil }
+            // The fixed header and CSRCs, then this output's extension block.
+            let fixedLength = RTPHeader.fixedLength + 4 * header.csrcCount
+            let headerLength = fixedLength + extensionsLength
+            guard headerLength + packet.count - header.payloadRange.lowerBound + 32 <= buffer.count else { return nil }
             let base = buffer.baseAddress!
-            base.copyMemory(from: packet.baseAddress!, byteCount: headerLength)
+            base.copyMemory(from: packet.baseAddress!, byteCount: fixedLength)
             base.storeBytes(of: extensionsLength == 0 ? packet[0] & ~0x10 : packet[0] | 0x10, as: UInt8.self)
-            guard case .forward = rewriter.rewrite(UnsafeMutableRawBufferPointer(start: base, count: headerLength),
+            guard case .forward = rewriter.rewrite(UnsafeMutableRawBufferPointer(start: base, count: fixedLength),
                                                    header: header, now: now) else { return nil }
-            (base + headerLength).copyMemory(from: extensions.baseAddress!, byteCount: extensionsLength)
-            (base + headerLength + extensionsLength).copyMemory(from: packet.baseAddress! + tail.lowerBound,
-                                                                byteCount: tail.count)
-            return length
+            (base + fixedLength).copyMemory(from: extensions.baseAddress!, byteCount: extensionsLength)
+            return headerLength
         }
     }
 
@@ -209,8 +206,13 @@ final class OutboundMedia: @unchecked Sendable {
     /// now.
     func forwardVideo(on output: VideoOutput, packet: UnsafeRawBufferPointer, header: RTPHeader,
                       now: ContinuousClock.Instant, into buffer: UnsafeMutableRawBufferPointer) -> Int? {
-        guard let length = output.rewrite(packet, header: header, now: now, into: buffer),
-              let protected = try? sender.protectRTP(buffer, length: length) else { return nil }
+        guard let headerLength = output.writeHeader(packet, header: header, now: now, into: buffer) else { return nil }
+        // The payload is encrypted from the source packet into place: it is read once and written once.
+        let payloadStart = header.payloadRange.lowerBound
+        guard let protected = try? sender.protectRTP(buffer, length: headerLength + packet.count - payloadStart,
+                                                     payloadFrom: packet.baseAddress! + payloadStart) else {
+            return nil
+        }
         sent.videoPackets += 1
         sent.videoBytes += protected
         return protected
