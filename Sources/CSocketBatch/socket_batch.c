@@ -3,7 +3,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/uio.h>
+#include <time.h>
 
 struct clue_batch {
     unsigned count;
@@ -87,4 +89,10 @@ int clue_batch_commit(clue_batch *batch, unsigned index, size_t length, const st
 
 int clue_batch_send(clue_batch *batch, int fd, unsigned first, unsigned count) {
     return sendmmsg(fd, batch->headers + first, count, MSG_DONTWAIT);
+}
+
+int clue_batch_wait_readable(int fd, long microseconds) {
+    struct pollfd descriptor = {.fd = fd, .events = POLLIN};
+    struct timespec timeout = {.tv_sec = microseconds / 1000000, .tv_nsec = (microseconds % 1000000) * 1000};
+    return ppoll(&descriptor, 1, &timeout, NULL) > 0 && (descriptor.revents & POLLIN) ? 1 : 0;
 }

@@ -27,6 +27,8 @@ final class InboundMedia: @unchecked Sendable {
     /// Payload type to RTP clock rate, from the negotiated codecs (90 kHz when unknown: video).
     private let clockRates: [UInt8: UInt32]
     private let epoch = ContinuousClock.now
+    /// The last arrival time and its distance from `epoch`.
+    private var arrivalClock: (at: ContinuousClock.Instant, seconds: Int64, nanoseconds: Int64)
     private(set) var streams: [UInt32: ReceptionStatistics] = [:]
     /// The video streams already announced to the room (`announce`), with the mid their first packet carried, and
     /// how many video streams arrived.
@@ -40,6 +42,7 @@ final class InboundMedia: @unchecked Sendable {
         self.receiver = receiver
         self.clockRates = clockRates
         self.videoPayloadTypes = videoPayloadTypes
+        arrivalClock = (epoch, 0, 0)
         isVideoByPayloadType = (0..<128).map { videoPayloadTypes.contains(UInt8($0)) }
         clockRateByPayloadType = (0..<128).map { Int64(clockRates[UInt8($0)] ?? 90_000) }
     }
@@ -85,9 +88,12 @@ final class InboundMedia: @unchecked Sendable {
             return nil
         }
         let rate = clockRateByPayloadType[Int(header.payloadType)]
-        let elapsed = now - epoch
-        let (seconds, attoseconds) = elapsed.components
-        let arrival = seconds &* rate &+ (attoseconds / 1_000_000_000) &* rate / 1_000_000_000
+        if now != arrivalClock.at {
+            // Once per receive batch (its packets share `now`): Duration's 128-bit arithmetic showed per packet.
+            let (seconds, attoseconds) = (now - epoch).components
+            arrivalClock = (now, seconds, attoseconds / 1_000_000_000)
+        }
+        let arrival = arrivalClock.seconds &* rate &+ arrivalClock.nanoseconds &* rate / 1_000_000_000
         // One hash per packet: the stream's statistics are updated where they are stored.
         var firstSeen = false
         let index: Dictionary<UInt32, ReceptionStatistics>.Index

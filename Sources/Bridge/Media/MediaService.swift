@@ -46,11 +46,12 @@ final class MediaService: @unchecked Sendable {
 
     // I/O queue state.
     private var byUsernameFragment: [String: MediaSession] = [:]
-    private var byAddress: [SocketAddress: MediaSession] = [:] { didSet { lastLatched = nil } }
-    private var inbound: [ObjectIdentifier: InboundMedia] = [:] { didSet { lastLatched = nil } }
+    private var byAddress: [SocketAddress: MediaSession] = [:] { didSet { forgetLastSender() } }
+    private var inbound: [ObjectIdentifier: InboundMedia] = [:] { didSet { forgetLastSender() } }
     /// The last source address SRTP came from, with its session and receive side: packets come in runs from one
     /// sender, so most skip both lookups. Any change to either table clears it.
-    private var lastLatched: (address: SocketAddress, session: MediaSession, media: InboundMedia)?
+    private var lastSenderAddress: SocketAddress?
+    private var lastSender: (session: MediaSession, media: InboundMedia)?
     /// What each session is sent, and which receivers each source's video goes to now.
     private var outbound: [ObjectIdentifier: OutboundMedia] = [:]
     /// Per source video stream, the outputs it goes to, resolved when the plan is applied so that forwarding does no
@@ -707,14 +708,15 @@ final class MediaService: @unchecked Sendable {
             session.queue.async { session.receiveDTLS(copy, from: source) }
         case .rtp:
             let session: MediaSession, media: InboundMedia
-            if let last = lastLatched, last.address == source {
-                (session, media) = (last.session, last.media)
+            if let last = lastSender, lastSenderAddress == source {
+                (session, media) = last
             } else {
                 guard let latched = byAddress[source] else { return unknown() }
                 // Before keys exist there is nothing to decrypt with: dropped, as SRTP requires.
                 guard let inboundMedia = inbound[ObjectIdentifier(latched)] else { return }
                 (session, media) = (latched, inboundMedia)
-                lastLatched = (source, session, media)
+                lastSenderAddress = source
+                lastSender = (session, media)
             }
             let first = media.firstPacketAt == nil
             guard let received = media.receive(datagram, now: now) else { return }
@@ -725,6 +727,11 @@ final class MediaService: @unchecked Sendable {
         case .drop:
             ioCounters.unclassifiable += 1
         }
+    }
+
+    private func forgetLastSender() {
+        lastSenderAddress = nil
+        lastSender = nil
     }
 
     private func reportMetrics() {

@@ -28,6 +28,8 @@ unsigned char *clue_batch_slot(clue_batch *batch, unsigned index);
 /// Marks slot `index` as holding `length` bytes for `destination`. Returns 0, or -1 when they do not fit.
 int clue_batch_commit(clue_batch *batch, unsigned index, size_t length, const struct sockaddr *destination,
                       socklen_t destination_length);
+/// Waits up to `microseconds` for `fd` to become readable (ppoll). Returns 1 when it is, 0 when the time ran out.
+int clue_batch_wait_readable(int fd, long microseconds);
 /// One sendmmsg of slots [first, first + count). Returns how many the kernel took, or -1.
 int clue_batch_send(clue_batch *batch, int fd, unsigned first, unsigned count);
 
