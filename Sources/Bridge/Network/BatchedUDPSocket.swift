@@ -20,8 +20,9 @@ public final class BatchedUDPSocket: @unchecked Sendable {
     /// Sends are batched wider than receives: one received video packet fans out to every receiver watching it.
     public static let sendBatchSize = 128
     public static let slotBytes = 2048
-    /// At most this many datagrams per wake-up (about 2.5 ms of forwarding).
+    /// At most this many datagrams, and about this long, per wake-up.
     public static let datagramsPerWakeUp = 512
+    public static let maximumDrain = Duration.milliseconds(2)
     /// How long a drain waits for the next datagram before it gives the queue back.
     public static let lingerMicroseconds = 200
 
@@ -118,12 +119,14 @@ public final class BatchedUDPSocket: @unchecked Sendable {
     }
 
     private func drain(_ handler: Handler) {
-        // Reads until the socket stays empty for `lingerMicroseconds`, up to `datagramsPerWakeUp` datagrams so that
-        // one busy port cannot starve the queue's other work. Each return to Dispatch costs a hand-off between its
-        // threads before the next datagram is read (measured at 6-10% of a forwarder's time when every short batch
-        // ended the drain); waiting briefly in the kernel instead lets a steady stream be read the way a blocking
-        // loop reads it, and costs nothing while it waits.
+        // Reads until the socket stays empty for `lingerMicroseconds`, for at most `maximumDrain` and
+        // `datagramsPerWakeUp` datagrams so that one busy port cannot hold up the queue's other work (the mixer's
+        // audio, the rooms' plans, timers). Each return to Dispatch costs a hand-off between its threads before the
+        // next datagram is read (measured at 6-10% of a forwarder's time when every short batch ended the drain);
+        // waiting briefly in the kernel instead lets a steady stream be read the way a blocking loop reads it, and
+        // costs nothing while it waits.
         var handled = 0
+        var deadline: ContinuousClock.Instant?
         while handled < Self.datagramsPerWakeUp {
             let count = Int(clue_batch_receive(receive, descriptor))
             guard count > 0 else {
@@ -142,6 +145,11 @@ public final class BatchedUDPSocket: @unchecked Sendable {
                         SocketAddress(storage: storage, length: addressLength), now)
             }
             flush()
+            if let deadline {
+                if now >= deadline { break }
+            } else {
+                deadline = now + Self.maximumDrain
+            }
         }
         flush()
     }
