@@ -660,6 +660,21 @@ async def run_self_test(args, result: dict) -> None:
         checks[f"digest: RFC 7616 {challenge['algorithm']} vector"] = \
             f'response="{expected[challenge["algorithm"]]}"' in header
 
+    # Glare: a caller that times its own retry (attempts=1, the encodings' re-INVITE) gets the 491 at once, so that
+    # it waits one interval of RFC 3261 section 14.1, not two, and the peer's re-INVITE is not left unanswered.
+    glare_ua = sip_module.UserAgent("127.0.0.1", 9, "udp", "demo", "alice", "x")
+    glare_ua.remote_target = glare_ua.uri
+
+    async def request_pending(message, timeout=0.0):
+        return [sip_module.parse((f"SIP/2.0 491 Request Pending\r\nVia: {message.header('via')}\r\n"
+                                  f"CSeq: {message.cseq[0]} INVITE\r\nContent-Length: 0\r\n\r\n").encode())]
+
+    glare_ua.transaction = request_pending
+    started = time.monotonic()
+    _, glare_statuses = await glare_ua.reinvite("v=0\r\n", attempts=1)
+    checks["glare: reinvite(attempts=1) returns the 491 without waiting"] = (
+        glare_statuses == [491] and time.monotonic() - started < 1.0)
+
     # Media both ways: the endpoint sends its tone and a colour (red unless told), the stub sends back another probe
     # tone and another colour, and stamps CaptID header extensions on its RTP, as the bridge may.
     if not args.video_color:

@@ -402,10 +402,13 @@ class UserAgent:
 
     async def reinvite(self, sdp: str, attempts: int = 4) -> tuple[Message, list[int]]:
         """A re-INVITE in the dialog with a new offer. On 491 (glare) it waits 2.1 to 4 s, as the owner of the
-        Call-ID (RFC 3261 section 14.1), and tries again. Returns the final response and every status seen."""
+        Call-ID (RFC 3261 section 14.1), and tries again. Returns the final response and every status seen.
+
+        No wait follows the last attempt: a caller that times its own retry (attempts=1) gets the 491 at once, so
+        that it waits one interval, not two, and can answer the other side's re-INVITE meanwhile."""
         statuses: list[int] = []
         final: Optional[Message] = None
-        for _ in range(attempts):
+        for attempt in range(attempts):
             self.cseq += 1
             self.reinvite_pending = True
             try:
@@ -420,7 +423,7 @@ class UserAgent:
                 self._send(self._ack)
                 break
             self._ack_failure(final)
-            if final.status != 491:
+            if final.status != 491 or attempt + 1 == attempts:
                 break
             await asyncio.sleep(random.uniform(2.1, 4.0))
         assert final is not None
