@@ -514,9 +514,12 @@ async def run_sip(args, result: dict) -> None:
         entry: dict = {"status": None, "error": None}
         sdp["reinvites"].append(entry)
         if args.glare and endpoint.encodings_reinvite is None:
-            # Glare on purpose: our own re-INVITE goes out before we answer the bridge's, which gets 491.
+            # Glare on purpose: our own re-INVITE goes out before we answer the bridge's, which gets 491. Waiting
+            # for it to be sent, not for it to be seen pending: the bridge's 491 to it can come within milliseconds,
+            # and a wait that missed that left the bridge's INVITE unanswered until our retry, which collided with it
+            # again (a second round of glare, alice's cameras about 12 s into the call).
             glare_task = asyncio.ensure_future(endpoint.add_encodings_by_reinvite(ua, wait_for_ack=False))
-            while not ua.reinvite_pending and not glare_task.done():
+            while ua.reinvites_sent == 0 and not glare_task.done():
                 await asyncio.sleep(0.005)
             entry["status"] = 491
             return 491, [], ""

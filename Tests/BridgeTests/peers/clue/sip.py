@@ -164,6 +164,8 @@ class UserAgent:
         self._invites_answered: dict[int, Optional[bytes]] = {}
         # Our re-INVITE in progress: a re-INVITE from the bridge meanwhile is glare (491, RFC 3261 section 14.2).
         self.reinvite_pending = False
+        # Our re-INVITEs sent so far (a 491 can end one within milliseconds: `reinvite_pending` may be over already).
+        self.reinvites_sent = 0
         self._reader_task: Optional[asyncio.Task] = None
 
     # MARK: Transport
@@ -411,6 +413,7 @@ class UserAgent:
         for attempt in range(attempts):
             self.cseq += 1
             self.reinvite_pending = True
+            self.reinvites_sent += 1
             try:
                 final = (await self.transaction(self.request("INVITE", self.remote_target, self.cseq, body=sdp),
                                                 timeout=self.timeout))[-1]
