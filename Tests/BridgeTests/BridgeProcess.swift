@@ -23,6 +23,11 @@ final class BridgeProcess: @unchecked Sendable {
     static let adminToken = "test-admin-token"
     let process = Process()
     let logURL: URL
+    /// `CLUE_TEST_LOG_LEVEL=debug`: every bridge a test starts logs at that level (unless its YAML sets one).
+    static let logLevel = ProcessInfo.processInfo.environment["CLUE_TEST_LOG_LEVEL"]
+    /// `CLUE_TEST_KEEP=/some/folder`: each bridge's folder (its log, configuration, the peers' JSON and stderr) is
+    /// copied there when the test ends, instead of only being deleted: a live test's timeline can be read afterwards.
+    static let keepFolder = ProcessInfo.processInfo.environment["CLUE_TEST_KEEP"].map { URL(fileURLWithPath: $0) }
 
     /// `extraYAML` is appended to a configuration with SIP on UDP+TCP (sipPort) and TLS (tlsPort), user alice/secret
     /// and the room `demo`. `stateFile` (default: in the process's own folder) lets a second process take over the
@@ -57,6 +62,7 @@ final class BridgeProcess: @unchecked Sendable {
               \(adminYAML)
             state: \((stateFile ?? directory.appendingPathComponent("state.sqlite")).path)
             \(extraYAML)
+            \(Self.logLevel.map { extraYAML.contains("log:") ? "" : "log: { level: \($0) }" } ?? "")
             """
         let configURL = directory.appendingPathComponent("config.yaml")
         try config.write(to: configURL, atomically: true, encoding: .utf8)
@@ -77,6 +83,9 @@ final class BridgeProcess: @unchecked Sendable {
         if process.isRunning {
             process.interrupt()
             process.waitUntilExit()
+        }
+        if let keep = Self.keepFolder {
+            try? FileManager.default.copyItem(at: directory, to: keep.appendingPathComponent(directory.lastPathComponent))
         }
         try? FileManager.default.removeItem(at: directory)
     }
