@@ -107,9 +107,15 @@ final class Run {
     /// The C relay and the load generator, built with gcc from the files beside this benchmark.
     func compile() throws {
         let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        for (name, libraries) in [("relay", [String]()), ("loadgen", ["-lsrtp2", "-lpthread"])] {
+        // The generator seals AES-GCM with the bridge's own AES-NI code (its output is checked with libsrtp2).
+        let cipher = sources.deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Sources/CSRTPCipher")
+        for (name, extra) in [("relay", [String]()),
+                              ("loadgen", ["-I", cipher.appendingPathComponent("include").path,
+                                           cipher.appendingPathComponent("srtp_cipher.c").path,
+                                           "-lsrtp2", "-lcrypto", "-lpthread"])] {
             let gcc = try launch("/usr/bin/env", ["gcc", "-O2", "-o", directory.appendingPathComponent(name).path,
-                                                  sources.appendingPathComponent("\(name).c").path] + libraries)
+                                                  sources.appendingPathComponent("\(name).c").path] + extra)
             gcc.process.waitUntilExit()
             guard gcc.process.terminationStatus == 0 else { throw BenchError("gcc \(name).c failed") }
         }
@@ -160,6 +166,11 @@ final class Run {
                          "--pid", "\(forwarder.process.processIdentifier)"]
         // The relay does no crypto: it gets a pre-protected ring (replays), so the generator is never its limit.
         arguments += bridge ? ["--verify-key", hex(receiverKey)] : ["--ring"]
+        if bridge, profileName == "gcm", let session = try? SRTPSessionKeys(masterKey: sourceKey, profile: selected) {
+            // Live sealing for the bridge (each packet new, as its replay window requires) at AES-NI speed.
+            arguments += ["--session-key", session.rtp.encryption.map { String(format: "%02x", $0) }.joined(),
+                          "--session-salt", session.rtp.salt.map { String(format: "%02x", $0) }.joined()]
+        }
         if let rate { arguments += ["--rate", "\(rate)"] }
         let load = try launch(directory.appendingPathComponent("loadgen").path, arguments, core: loadCore)
         let result = line(startingWith: "RESULT", from: load.output) ?? ""

@@ -2,14 +2,14 @@ import COpenSSL
 import SecureTransport
 
 /// The session keys one master key yields for one direction (RFC 3711 section 4.3), for SRTP and for SRTCP.
-struct SRTPSessionKeys {
-    struct Keys {
+package struct SRTPSessionKeys {
+    package struct Keys {
         /// k_e: the cipher key, as long as the master key.
-        var encryption: [UInt8]
+        package var encryption: [UInt8]
         /// k_a: the HMAC-SHA1 key (empty for AEAD profiles).
-        var authentication: [UInt8]
+        package var authentication: [UInt8]
         /// k_s: the session salt, as long as the master salt (14 bytes AES-CM, 12 bytes GCM).
-        var salt: [UInt8]
+        package var salt: [UInt8]
 
         mutating func wipe() {
             for index in encryption.indices { encryption[index] = 0 }
@@ -18,8 +18,8 @@ struct SRTPSessionKeys {
         }
     }
 
-    var rtp: Keys
-    var rtcp: Keys
+    package var rtp: Keys
+    package var rtcp: Keys
 
     /// RFC 3711 section 4.3.1 labels.
     enum Label: UInt8 {
@@ -27,7 +27,7 @@ struct SRTPSessionKeys {
         case rtcpEncryption = 3, rtcpAuthentication = 4, rtcpSalt = 5
     }
 
-    init(masterKey: SRTPMasterKey, profile: SRTPProtectionProfile) throws(SRTPError) {
+    package init(masterKey: SRTPMasterKey, profile: SRTPProtectionProfile) throws(SRTPError) {
         guard masterKey.key.count == profile.masterKeyLength, masterKey.salt.count == profile.masterSaltLength else {
             throw .invalidKey(profile: profile, keyLength: masterKey.key.count, saltLength: masterKey.salt.count)
         }

@@ -265,11 +265,10 @@ final class MediaService: @unchecked Sendable {
         room.queue.async { room.setMuted(muted, video: video, session: session) }
     }
 
-    /// One output a source stream feeds: the receiver, its CLUE encoding (nil for its default video section), and
-    /// what forwarding needs of them.
+    /// One output a source stream feeds: the receiver, and what forwarding needs of it (the receiver's outbound
+    /// media and the output, default or on a CLUE encoding).
     struct VideoTarget {
         var receiver: ObjectIdentifier
-        var encoding: String?
         var out: OutboundMedia
         var output: OutboundMedia.VideoOutput
     }
@@ -323,7 +322,7 @@ final class MediaService: @unchecked Sendable {
                 if route.encoding != nil { output.captureID = route.captureID ?? "-" }
                 routed.insert(Output(receiver: route.receiver, encoding: route.encoding))
                 videoReceivers[route.stream, default: []].append(
-                    VideoTarget(receiver: route.receiver, encoding: route.encoding, out: out, output: output))
+                    VideoTarget(receiver: route.receiver, out: out, output: output))
             }
             // Outputs no route names stop (alone in the room, everyone else muted, nothing configured).
             for receiver in members {
@@ -360,7 +359,7 @@ final class MediaService: @unchecked Sendable {
             // Outputs on encodings that went away stop at once; the room's plan follows the new legs.
             for source in self.videoReceivers.keys {
                 self.videoReceivers[source]?.removeAll { target in
-                    target.receiver == key && out.videoOutput(encoding: target.encoding) !== target.output
+                    target.receiver == key && !out.videoOutputs.contains { $0 === target.output }
                 }
             }
         }
