@@ -298,8 +298,10 @@ extension LiveBridgeTests {
 /// and a single-screen endpoint in one conference. The three-camera room sends each camera on its own CLUE encoding
 /// (as the bridge configures them); each screen of the others shows what its configure chose.
 @Suite struct MultiCameraConferenceTests {
-    /// Alice's room has three cameras (red, green, blue, left to right) and talks; bob (white, three screens), carol
-    /// (yellow, one screen) and dave (magenta, two screens) are quiet, until carol talks louder than alice. Bob's three screens show alice's three cameras
+    /// Alice's room has three cameras (red, green, blue, left to right) and talks; her ordinary video, which stands in
+    /// for a camera whose stream is not flowing yet, is cyan, so that no screen passes on the stand-in. Bob (white,
+    /// three screens), carol (yellow, one screen) and dave (magenta, two screens) are quiet, until carol talks louder
+    /// than alice. Bob's three screens show alice's three cameras
     /// in their order; carol's one screen alice's center camera; dave's two screens alice's center camera and one
     /// of the quiet sites; alice's screens show the quiet sites and never her own cameras. CaptID names the
     /// bridge's capture on each stream, and every CLUE message is schema-valid. Alice adds her encodings' sections
@@ -315,7 +317,7 @@ extension LiveBridgeTests {
         // 14.1): they flow about 4 s into the call at the latest, and each window below allows one second that differs.
         let (loudAt, duration, aliceTalks, carolTalks) = (6, 12, 3...5, 9...10)
         let sites = [
-            Site(user: "alice", tone: 440, colour: "green",
+            Site(user: "alice", tone: 440, colour: "cyan",
                  extra: ["--cameras", "red,green,blue", "--screens", "3", "--tone-gain-db", "-15"]
                      + (encodingsIn == "glare" ? ["--glare"] : ["--encodings-in", encodingsIn])),
             Site(user: "bob", tone: 660, colour: "white", extra: ["--screens", "3", "--tone-gain-db", "-70"]),
