@@ -11,8 +11,10 @@ import Testing
 @Suite struct OutboundMediaTests {
     static let key = SRTPMasterKey(key: Array(1...16), salt: Array(101...112))
 
-    /// A receiver's negotiated video section with the mid and CaptID extensions (IDs 1 and 4).
+    /// A receiver's negotiated video section, with the mid and CaptID extensions (IDs 1 and 4) unless told not to.
     static func legs(mid: String, extensions: Bool = true) throws -> MediaLegs {
+        let extmaps = extensions
+            ? "a=extmap:1 urn:ietf:params:rtp-hdrext:sdes:mid\na=extmap:4 urn:ietf:params:rtp-hdrext:sdes:CaptId\n" : ""
         let offer = """
             v=0
             o=- 1 1 IN IP4 127.0.0.1
@@ -29,7 +31,7 @@ import Testing
             a=fingerprint:sha-256 \((0..<32).map { _ in "AB" }.joined(separator: ":"))
             a=setup:actpass
             a=rtpmap:96 VP8/90000
-            \(extensions ? "a=extmap:1 urn:ietf:params:rtp-hdrext:sdes:mid\na=extmap:4 urn:ietf:params:rtp-hdrext:sdes:CaptId\n" : "")a=candidate:1 1 udp 2130706431 127.0.0.1 5000 typ host
+            \(extmaps)a=candidate:1 1 udp 2130706431 127.0.0.1 5000 typ host
 
             """.replacingOccurrences(of: "\n", with: "\r\n")
         var configuration = OfferAnswerConfiguration(

@@ -54,7 +54,8 @@ final class OutboundMedia: @unchecked Sendable {
             }
             // A value writeBlock refuses (over 255 octets) leaves the packets without extensions.
             extensionsLength = (end ?? RTPHeader.fixedLength) - RTPHeader.fixedLength
-            extensions.copyMemory(from: UnsafeRawBufferPointer(rebasing: packet[RTPHeader.fixedLength..<(RTPHeader.fixedLength + extensionsLength)]))
+            let block = RTPHeader.fixedLength..<(RTPHeader.fixedLength + extensionsLength)
+            extensions.copyMemory(from: UnsafeRawBufferPointer(rebasing: packet[block]))
         }
 
         /// Writes the header of the source's video packet, rewritten for this output (its SSRC and numbering, its
