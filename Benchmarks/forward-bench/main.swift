@@ -212,27 +212,35 @@ let profiles = (option("--profiles", in: arguments) ?? "gcm,cm").split(separator
 let repeats = Int(option("--repeats", in: arguments) ?? "2")!
 emit("forward-bench: \(Int(run.duration)) s measured after \(Int(run.warmup)) s warm-up; forwarder on core "
       + "\(run.forwarderCore ?? "any"), load generator and sinks on core \(run.loadCore ?? "any"); "
-      + "~1200-byte SRTP video packets; best of \(repeats) runs per case")
+      + "~1200-byte SRTP video packets; best of \(repeats) runs per case, relay and bridge alternating")
 emit("pps out = packets per second reaching the sinks (including what their socket queues dropped); "
-      + "cpu = forwarder CPU time / wall time; per core = pps out / cpu")
+      + "cpu = forwarder CPU time / wall time; per core = pps out / cpu; median pair = the median over the runs of "
+      + "bridge per core / relay per core of the run just before")
 emit("profile fanout | relay:   pps in   pps out   cpu  per core | bridge:   pps in   pps out   cpu  per core  in-drops | "
-      + "ratio out  ratio per core | SRTP check")
+      + "ratio out  ratio per core  median pair | SRTP check")
 for profileName in profiles {
     for fanout in fanouts {
-        // Best of `repeats` by packets out per core second: the run least disturbed by the rest of the machine.
-        func best(bridge: Bool) throws -> Measurement {
-            try (0..<repeats).map { _ in try run.measure(bridge: bridge, profileName: profileName, fanout: fanout) }
-                .max { $0.outPerCoreSecond < $1.outPerCoreSecond }!
+        // Relay and bridge alternate, so that the machine's other load falls on both alike. Best of `repeats` by
+        // packets out per core second (the run least disturbed), and the median of the pairs' ratios (what a
+        // typical moment gives).
+        var pairs: [(relay: Measurement, bridge: Measurement)] = []
+        for _ in 0..<repeats {
+            pairs.append((try run.measure(bridge: false, profileName: profileName, fanout: fanout),
+                          try run.measure(bridge: true, profileName: profileName, fanout: fanout)))
         }
-        let relay = try best(bridge: false)
-        let bridge = try best(bridge: true)
+        let relay = pairs.map(\.relay).max { $0.outPerCoreSecond < $1.outPerCoreSecond }!
+        let bridge = pairs.map(\.bridge).max { $0.outPerCoreSecond < $1.outPerCoreSecond }!
+        let pairRatios = pairs.map { $0.bridge.outPerCoreSecond / max($0.relay.outPerCoreSecond, 1) }.sorted()
+        let medianRatio = pairRatios.count % 2 == 1 ? pairRatios[pairRatios.count / 2]
+            : (pairRatios[pairRatios.count / 2 - 1] + pairRatios[pairRatios.count / 2]) / 2
         let columns = [
             profileName.padding(toLength: 7, withPad: " ", startingAt: 0), String(format: "%6d", fanout), "|",
             format(relay.sentPerSecond), format(relay.outPerSecond), String(format: "%5.2f", relay.forwarderCPU), format(relay.outPerCoreSecond), "|",
             format(bridge.sentPerSecond), format(bridge.outPerSecond), String(format: "%5.2f", bridge.forwarderCPU),
             format(bridge.outPerCoreSecond), format(bridge.inputDropsPerSecond), "|",
             String(format: "%8.1f%%", 100 * bridge.outPerSecond / max(relay.outPerSecond, 1)),
-            String(format: "%13.1f%%", 100 * bridge.outPerCoreSecond / max(relay.outPerCoreSecond, 1)), "|",
+            String(format: "%13.1f%%", 100 * bridge.outPerCoreSecond / max(relay.outPerCoreSecond, 1)),
+            String(format: "%11.1f%%", 100 * medianRatio), "|",
             "\(bridge.verified) ok, \(bridge.verifyFailed) failed; \(bridge.note)",
         ]
         emit(columns.joined(separator: " "))
