@@ -204,6 +204,11 @@ clue_srtp_aes *clue_srtp_aes_new(const uint8_t *key, size_t key_length, int gcm)
     return aes;
 }
 
+int clue_srtp_aes_use_wide(clue_srtp_aes *aes, int wide) {
+    aes->wide = wide && wide_available();
+    return aes->wide;
+}
+
 void clue_srtp_aes_free(clue_srtp_aes *aes) {
     if (aes == NULL) return;
     /* CRYPTO_gcm128_release clears the context (hash key, counters) before freeing it. */

@@ -21,10 +21,13 @@ struct AESNICipherTests {
         mutating func bytes(_ count: Int) -> [UInt8] { (0..<count).map { _ in UInt8.random(in: 0...255, using: &self) } }
     }
 
-    /// The AES-NI context for `key`, freed when `body` returns.
-    static func withHardware<T>(_ key: [UInt8], gcm: Bool, _ body: (OpaquePointer) throws -> T) throws -> T {
+    /// The AES-NI context for `key`, freed when `body` returns; `wide` false forces the 8-block AES-NI counter mode
+    /// where the CPU would use VAES.
+    static func withHardware<T>(_ key: [UInt8], gcm: Bool, wide: Bool = true,
+                                _ body: (OpaquePointer) throws -> T) throws -> T {
         let aes = try #require(clue_srtp_aes_new(key, key.count, gcm ? 1 : 0))
         defer { clue_srtp_aes_free(aes) }
+        if !wide { #expect(clue_srtp_aes_use_wide(aes, 0) == 0) }
         return try body(aes)
     }
 
@@ -55,11 +58,11 @@ struct AESNICipherTests {
 
     /// GCM seal gives EVP's ciphertext and tag for random keys, IVs, associated data of 12 to 80 bytes (split in
     /// two as SRTCP's is) and payloads of 0 to 1500 bytes, in place or not; open restores the plaintext.
-    @Test(arguments: [16, 32])
-    func gcmMatchesEVP(keyLength: Int) throws {
+    @Test(arguments: [16, 32], [true, false])
+    func gcmMatchesEVP(keyLength: Int, wide: Bool) throws {
         var random = Random(state: UInt64(keyLength))
         let key = random.bytes(keyLength)
-        try Self.withHardware(key, gcm: true) { aes in
+        try Self.withHardware(key, gcm: true, wide: wide) { aes in
             for length in Self.lengths(&random, count: 200) {
                 let iv = random.bytes(12)
                 let aad = random.bytes(Int.random(in: 12...80, using: &random))
@@ -123,14 +126,14 @@ struct AESNICipherTests {
 
     /// Counter mode gives EVP AES-CTR's output for SRTP's IVs (last 16 bits zero, RFC 3711 section 4.1.1), where a
     /// 32-bit counter and EVP's 128-bit one agree, for payloads of 0 to 1500 bytes, in place or not.
-    @Test(arguments: [16, 32])
-    func counterModeMatchesEVP(keyLength: Int) throws {
+    @Test(arguments: [16, 32], [true, false])
+    func counterModeMatchesEVP(keyLength: Int, wide: Bool) throws {
         var random = Random(state: 7 + UInt64(keyLength))
         let key = random.bytes(keyLength)
         let context = EVP_CIPHER_CTX_new()
         defer { EVP_CIPHER_CTX_free(context) }
         #expect(EVP_EncryptInit_ex(context, keyLength == 16 ? EVP_aes_128_ctr() : EVP_aes_256_ctr(), nil, key, nil) == 1)
-        try Self.withHardware(key, gcm: false) { aes in
+        try Self.withHardware(key, gcm: false, wide: wide) { aes in
             for length in Self.lengths(&random, count: 200) {
                 // Bytes 12 and 13 random with 0xff likely, so that carries run through the 32-bit counter.
                 let iv = random.bytes(12) + [Bool.random(using: &random) ? 0xff : UInt8.random(in: 0...255, using: &random), 0xff, 0, 0]

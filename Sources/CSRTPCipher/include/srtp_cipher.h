@@ -24,6 +24,13 @@ int clue_srtp_aes_hardware_available(void);
  */
 clue_srtp_aes *clue_srtp_aes_new(const uint8_t *key, size_t key_length, int gcm);
 
+/*
+ * Whether this context's counter mode uses VAES with AVX-512 (16 blocks per round) or AES-NI alone (8): the wide
+ * path is chosen by clue_srtp_aes_new where the CPU has it; `wide` zero forces the narrow one (so that the tests
+ * cover both on any CPU). Returns whether the wide path is in use.
+ */
+int clue_srtp_aes_use_wide(clue_srtp_aes *aes, int wide);
+
 /* Wipes the round keys and GHASH state, then frees. */
 void clue_srtp_aes_free(clue_srtp_aes *aes);
 
