@@ -67,13 +67,6 @@ const struct sockaddr_storage *clue_batch_source(clue_batch *batch, unsigned ind
     return &batch->addresses[index];
 }
 
-int clue_batch_fill(clue_batch *batch, unsigned index, const void *payload, size_t length,
-                    const struct sockaddr *destination, socklen_t destination_length) {
-    if (length > batch->slot_bytes) return -1;
-    memcpy(batch->data + (size_t)index * batch->slot_bytes, payload, length);
-    return clue_batch_commit(batch, index, length, destination, destination_length);
-}
-
 unsigned char *clue_batch_slot(clue_batch *batch, unsigned index) {
     return batch->data + (size_t)index * batch->slot_bytes;
 }

@@ -15,17 +15,14 @@ final class InboundMedia: @unchecked Sendable {
     }
 
     let receiver: SRTPReceiver
-    /// Payload type to media kind (true: video), for metrics; from the negotiated codecs.
-    private let videoPayloadTypes: Set<UInt8>
-    /// The same two facts indexed by payload type (0...127), read per packet without hashing.
+    /// Payload type (0...127) to media kind (true: video) and to RTP clock rate (90 kHz when unknown: video), from
+    /// the negotiated codecs; tables, so that each packet reads them without hashing.
     private let isVideoByPayloadType: [Bool]
     private let clockRateByPayloadType: [Int64]
     /// Packets and bytes not yet added to the process metrics: audio, video.
     var unreported = (audioPackets: 0, audioBytes: 0, videoPackets: 0, videoBytes: 0)
     /// When the first packet decrypted (for the join-time histogram); reported once.
     var firstPacketAt: ContinuousClock.Instant?
-    /// Payload type to RTP clock rate, from the negotiated codecs (90 kHz when unknown: video).
-    private let clockRates: [UInt8: UInt32]
     private let epoch = ContinuousClock.now
     /// The last arrival time and its distance from `epoch`.
     private var arrivalClock: (at: ContinuousClock.Instant, seconds: Int64, nanoseconds: Int64)
@@ -40,16 +37,14 @@ final class InboundMedia: @unchecked Sendable {
 
     init(receiver: SRTPReceiver, clockRates: [UInt8: UInt32], videoPayloadTypes: Set<UInt8>) {
         self.receiver = receiver
-        self.clockRates = clockRates
-        self.videoPayloadTypes = videoPayloadTypes
         arrivalClock = (epoch, 0, 0)
         isVideoByPayloadType = (0..<128).map { videoPayloadTypes.contains(UInt8($0)) }
         clockRateByPayloadType = (0..<128).map { Int64(clockRates[UInt8($0)] ?? 90_000) }
     }
 
-    func isVideo(payloadType: UInt8) -> Bool { videoPayloadTypes.contains(payloadType) }
+    func isVideo(payloadType: UInt8) -> Bool { isVideoByPayloadType[Int(payloadType & 0x7F)] }
 
-    func clockRate(payloadType: UInt8) -> UInt32 { clockRates[payloadType] ?? 90_000 }
+    func clockRate(payloadType: UInt8) -> UInt32 { UInt32(clockRateByPayloadType[Int(payloadType & 0x7F)]) }
 
     /// What a datagram turned out to be once unprotected (in place, in the datagram's buffer).
     enum Received {

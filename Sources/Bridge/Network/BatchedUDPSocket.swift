@@ -82,11 +82,8 @@ public final class BatchedUDPSocket: @unchecked Sendable {
             droppedSends += 1
             return
         }
-        if pendingSends == Self.sendBatchSize { flush() }
-        let filled = address.withSockaddr { pointer, length in
-            clue_batch_fill(send, UInt32(pendingSends), bytes.baseAddress, bytes.count, pointer, length)
-        }
-        if filled == 0 { pendingSends += 1 } else { droppedSends += 1 }
+        sendSlot().copyMemory(from: bytes)
+        commitSend(length: bytes.count, to: address)
     }
 
     /// The slot the next datagram can be built in (the batch goes to the kernel first when it is full), valid

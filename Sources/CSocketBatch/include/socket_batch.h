@@ -20,9 +20,6 @@ unsigned char *clue_batch_payload(clue_batch *batch, unsigned index, size_t *len
 /// The source address of received slot `index`.
 const struct sockaddr_storage *clue_batch_source(clue_batch *batch, unsigned index, socklen_t *length);
 
-/// Fills slot `index` for sending. Returns 0, or -1 when the payload does not fit a slot.
-int clue_batch_fill(clue_batch *batch, unsigned index, const void *payload, size_t length,
-                    const struct sockaddr *destination, socklen_t destination_length);
 /// Slot `index`'s buffer (`slot_bytes` long), to build a datagram in place before `clue_batch_commit`.
 unsigned char *clue_batch_slot(clue_batch *batch, unsigned index);
 /// Marks slot `index` as holding `length` bytes for `destination`. Returns 0, or -1 when they do not fit.
