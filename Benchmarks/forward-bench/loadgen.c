@@ -7,10 +7,12 @@
  * With --ring the sender protects 65536 packets once and sends them in a loop (their replays are refused by an
  * SRTP receiver, so only for a forwarder that does no crypto: the C relay); otherwise it protects each packet as
  * it sends it. With --verify-key each sink unprotects one packet in 64 with that key (what the bridge protects
- * with) and counts the failures.
+ * with) and counts the failures. With --sink-poll-us the sinks read on a timer instead of waiting on their
+ * sockets, so that waking them is no part of the forwarder's cost.
  *
  *   loadgen --target PORT --source-port PORT --sink-port FIRST --sinks N --profile gcm|cm --key HEX
  *           [--verify-key HEX] [--ring] [--rate PPS] [--size BYTES] [--warmup S] [--duration S] [--pid PID]
+ *           [--sink-poll-us US]
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -37,7 +39,7 @@ enum { BATCH = 32, SLOT = 2048, MAX_SINKS = 16, RING = 65536, VERIFY_EVERY = 64 
 static const uint32_t SOURCE_SSRC = 0x5EED0001;
 
 static struct {
-    int target, source_port, sink_port, sinks, ring, size, pid;
+    int target, source_port, sink_port, sinks, ring, size, pid, sink_poll_us;
     double rate, warmup, duration;
     int gcm;
     unsigned char key[30], verify_key[30], session_key[16], session_salt[12];
@@ -188,12 +190,13 @@ static void *sender(void *unused) {
             msgs[i].msg_hdr = (struct msghdr){.msg_name = &target, .msg_namelen = sizeof target,
                                               .msg_iov = &iov[i], .msg_iovlen = 1};
         }
-        for (int done = 0; done < BATCH;) {
+        int done = 0;
+        while (done < BATCH) {
             int n = sendmmsg(fd, msgs + done, BATCH - done, 0);
             if (n <= 0) break;
             done += n;
         }
-        atomic_fetch_add_explicit(&sent_total, BATCH, memory_order_relaxed);
+        atomic_fetch_add_explicit(&sent_total, (unsigned long long)done, memory_order_relaxed);
     }
     return NULL;
 }
@@ -219,7 +222,15 @@ static void *sinks(void *unused) {
     uint64_t seen[MAX_SINKS] = {0};
     while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
         struct epoll_event events[MAX_SINKS];
-        int ready = epoll_wait(epoll, events, MAX_SINKS, 100);
+        int ready;
+        if (opt.sink_poll_us > 0) {
+            /* Polled on a timer: no sink ever waits on its socket, so the forwarder's sends wake nobody. */
+            usleep((useconds_t)opt.sink_poll_us);
+            ready = opt.sinks;
+            for (int s = 0; s < opt.sinks; s++) events[s].data.u32 = (uint32_t)s;
+        } else {
+            ready = epoll_wait(epoll, events, MAX_SINKS, 100);
+        }
         for (int e = 0; e < ready; e++) {
             int s = (int)events[e].data.u32;
             for (;;) {
@@ -311,6 +322,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(name, "--warmup")) opt.warmup = atof(value);
         else if (!strcmp(name, "--duration")) opt.duration = atof(value);
         else if (!strcmp(name, "--pid")) opt.pid = atoi(value);
+        else if (!strcmp(name, "--sink-poll-us")) opt.sink_poll_us = atoi(value);
         else { fprintf(stderr, "unknown option %s\n", name); return 2; }
     }
     if (opt.sinks < 1 || opt.sinks > MAX_SINKS || !opt.key_len || opt.size > SLOT - 32) return 2;

@@ -9,8 +9,9 @@ import SecureTransport
 // same run, on the same core, with the same load generator. Prints ratios; asserts nothing.
 //
 //   forward-bench [--duration S] [--warmup S] [--forwarder-core N] [--load-core N] [--fanouts 1,4]
-//                 [--profiles gcm,cm] [--rate PPS] [--repeats R]
-//   forward-bench serve --profile gcm|cm --port P --source-port P --sink-port P --sinks N   (one forwarder)
+//                 [--profiles gcm,cm] [--rate PPS] [--repeats R] [--no-gso] [--relay-gso] [--sink-poll-us US]
+//   forward-bench serve --profile gcm|cm --port P --source-port P --sink-port P --sinks N [--no-gso]
+//                                                                                         (one forwarder)
 
 /// Fixed test keys: the source's (what the bridge unprotects) and the receivers' (what the bridge protects with).
 func keys(_ profile: SRTPProtectionProfile) -> (source: SRTPMasterKey, receivers: SRTPMasterKey) {
@@ -51,7 +52,7 @@ func serve(_ arguments: [String]) throws -> Never {
         source: .init(host: "127.0.0.1", port: sourcePort, key: sourceKey, bridgeVideoSSRC: 0xB0000000),
         receivers: (0..<sinks).map {
             .init(host: "127.0.0.1", port: sinkPort + UInt16($0), key: receiverKey, bridgeVideoSSRC: 0xB0000001 + UInt32($0))
-        })
+        }, segmentationOffload: !arguments.contains("--no-gso"))
     signal(SIGTERM, SIG_IGN)
     let terminate = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .main)
     terminate.setEventHandler {
@@ -88,12 +89,21 @@ final class Run {
     let forwarderCore: String?
     let loadCore: String?
     let rate: Double?
+    /// The bridge without UDP segmentation offload (each datagram its own way down the stack, as the relay's).
+    let noSegmentation: Bool
+    /// The relay with UDP segmentation offload, as the bridge: the baseline for the bridge's own overhead.
+    let relaySegmentation: Bool
+    /// Sinks read on a timer, so that nobody waits on their sockets and a forwarder's send wakes no one.
+    let sinkPollMicroseconds: Int?
     var nextPort: UInt16
 
     init(arguments: [String]) throws {
         duration = Double(option("--duration", in: arguments) ?? "5")!
         warmup = Double(option("--warmup", in: arguments) ?? "2")!
         rate = option("--rate", in: arguments).flatMap(Double.init)
+        noSegmentation = arguments.contains("--no-gso")
+        relaySegmentation = arguments.contains("--relay-gso")
+        sinkPollMicroseconds = option("--sink-poll-us", in: arguments).flatMap { Int($0) }
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let pin = cores >= 2 && FileManager.default.isExecutableFile(atPath: "/usr/bin/taskset")
         forwarderCore = pin ? option("--forwarder-core", in: arguments) ?? "1" : nil
@@ -156,8 +166,10 @@ final class Run {
         let forwarder = bridge
             ? try launch(try selfPath(), ["serve", "--profile", profileName, "--port", "\(port)",
                                           "--source-port", "\(sourcePort)", "--sink-port", "\(sinkPort)",
-                                          "--sinks", "\(fanout)"], core: forwarderCore)
-            : try launch(directory.appendingPathComponent("relay").path, ["\(port)", "\(sinkPort)", "\(fanout)"],
+                                          "--sinks", "\(fanout)"] + (noSegmentation ? ["--no-gso"] : []),
+                     core: forwarderCore)
+            : try launch(directory.appendingPathComponent("relay").path,
+                         ["\(port)", "\(sinkPort)", "\(fanout)"] + (relaySegmentation ? ["gso"] : []),
                          core: forwarderCore)
         guard line(startingWith: "ready", from: forwarder.output) != nil else { throw BenchError("forwarder died") }
         var arguments = ["--target", "\(port)", "--source-port", "\(sourcePort)", "--sink-port", "\(sinkPort)",
@@ -172,6 +184,7 @@ final class Run {
                           "--session-salt", session.rtp.salt.map { String(format: "%02x", $0) }.joined()]
         }
         if let rate { arguments += ["--rate", "\(rate)"] }
+        if let sinkPollMicroseconds { arguments += ["--sink-poll-us", "\(sinkPollMicroseconds)"] }
         let load = try launch(directory.appendingPathComponent("loadgen").path, arguments, core: loadCore)
         let result = line(startingWith: "RESULT", from: load.output) ?? ""
         load.process.waitUntilExit()
@@ -212,7 +225,10 @@ let profiles = (option("--profiles", in: arguments) ?? "gcm,cm").split(separator
 let repeats = Int(option("--repeats", in: arguments) ?? "2")!
 emit("forward-bench: \(Int(run.duration)) s measured after \(Int(run.warmup)) s warm-up; forwarder on core "
       + "\(run.forwarderCore ?? "any"), load generator and sinks on core \(run.loadCore ?? "any"); "
-      + "~1200-byte SRTP video packets; best of \(repeats) runs per case, relay and bridge alternating")
+      + "~1200-byte SRTP video packets; best of \(repeats) runs per case, relay and bridge alternating; bridge "
+      + (run.noSegmentation ? "without" : "with") + " UDP segmentation offload (GSO), relay "
+      + (run.relaySegmentation ? "with" : "without") + " it; sinks "
+      + (run.sinkPollMicroseconds.map { "polled every \($0) us" } ?? "woken by their sockets"))
 emit("pps out = packets per second reaching the sinks (including what their socket queues dropped); "
       + "cpu = forwarder CPU time / wall time; per core = pps out / cpu; median pair = the median over the runs of "
       + "bridge per core / relay per core of the run just before")

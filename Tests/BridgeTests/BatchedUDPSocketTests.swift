@@ -50,6 +50,71 @@ import Testing
         #expect(queue.sync { echo.receivedDatagrams } == count)
         #expect(queue.sync { echo.droppedSends } == 0)
     }
+
+    /// Datagrams queued for several receivers, interleaved as forwarding queues them (one packet to every
+    /// receiver, then the next), reach each receiver intact and in order, with and without segmentation offload:
+    /// runs of one size, a shorter datagram ending a run, a longer one starting the next, empty and oversized ones
+    /// (never segmented), and more than one run's worth of segments in one batch.
+    @Test(arguments: [true, false]) func sendsEveryDestinationItsDatagramsInOrder(segmentation: Bool) throws {
+        let queue = DispatchQueue(label: "test.media.send")
+        let sender = try BatchedUDPSocket(bind: SocketAddress(host: "127.0.0.1", port: 0)!, queue: queue,
+                                          segmentationOffload: segmentation) { _, _, _ in }
+        defer { sender.close() }
+        #expect(sender.segmentationOffload == segmentation)
+        let receivers = (0..<3).map { _ in socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0) }
+        defer { receivers.forEach { close($0) } }
+        var addresses: [SocketAddress] = []
+        for receiver in receivers {
+            var size = Int32(8 << 20)
+            setsockopt(receiver, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+            var timeout = timeval(tv_sec: 2, tv_usec: 0)
+            setsockopt(receiver, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            let local = SocketAddress(host: "127.0.0.1", port: 0)!
+            #expect(local.withSockaddr { bind(receiver, $0, $1) } == 0)
+            addresses.append(UDPSocket.localAddress(of: receiver)!)
+        }
+        /// Datagram `index` to receiver `receiver`: its length, then its bytes (receiver, index, a pattern).
+        func length(_ index: Int, _ receiver: Int) -> Int {
+            switch (index + receiver * 7) % 41 {
+            case 9: 0
+            case 17: 1500
+            case 23, 24: 300 + index % 5
+            case 30: 1300
+            default: 1200
+            }
+        }
+        func bytes(_ index: Int, _ receiver: Int) -> [UInt8] {
+            let count = length(index, receiver)
+            guard count >= 3 else { return [] }
+            return [UInt8(receiver), UInt8(index >> 8), UInt8(index & 0xff)]
+                + (3..<count).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ index &+ receiver) }
+        }
+        let count = 400
+        queue.sync {
+            for index in 0..<count {
+                for (receiver, address) in addresses.enumerated() {
+                    bytes(index, receiver).withUnsafeBytes { sender.enqueue($0, to: address) }
+                }
+                if index % 90 == 89 { sender.flush() }
+            }
+            sender.flush()
+        }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        for (receiver, descriptor) in receivers.enumerated() {
+            for index in 0..<count {
+                let received = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+                let expected = bytes(index, receiver)
+                guard received == expected.count, Array(buffer[..<received]) == expected else {
+                    Issue.record("receiver \(receiver), datagram \(index): got \(received) bytes, wanted \(expected.count)")
+                    return
+                }
+            }
+        }
+        #expect(queue.sync { sender.droppedSends } == 0)
+        // Batches of 90 and 128 datagrams to three receivers hold runs; without offload none are formed.
+        #expect(queue.sync { sender.segmentedRuns > 0 } == segmentation)
+        #expect(queue.sync { sender.segmentationFallbacks } == 0)
+    }
 }
 
 nonisolated(unsafe) private var echoSocket: BatchedUDPSocket?

@@ -43,8 +43,10 @@ package final class MediaForwardingBenchmark: @unchecked Sendable {
     package let localPort: UInt16
 
     /// Binds the media port on `host:port` (0: any) and puts the source and its receivers in one room.
+    /// `segmentationOffload`: whether the media port sends runs to one receiver as one (UDP GSO), as it does in
+    /// the bridge.
     package init(profile: SRTPProtectionProfile, host: String, port: UInt16, source: Peer,
-                 receivers: [Peer]) throws {
+                 receivers: [Peer], segmentationOffload: Bool = true) throws {
         var logger = Logger(label: "forward-bench")
         logger.logLevel = .warning
         let certificate = try Certificate.generateSelfSigned(commonName: "forward-bench")
@@ -52,7 +54,7 @@ package final class MediaForwardingBenchmark: @unchecked Sendable {
             tlsContext: try TLSServerContext(configuration: TLSServerConfiguration(certificate: certificate)),
             tlsCertificate: certificate, dtlsCertificate: certificate)
         service = try MediaService(configuration: .embeddedDefault, identity: identity, logger: logger)
-        localPort = try service.start(host: host, port: port).port
+        localPort = try service.start(host: host, port: port, segmentationOffload: segmentationOffload).port
         (sessions, self.source) = try service.benchmarkInstall(profile: profile, source: source, receivers: receivers,
                                                                logger: logger)
     }

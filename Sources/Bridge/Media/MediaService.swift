@@ -87,11 +87,12 @@ final class MediaService: @unchecked Sendable {
     }
 
     /// Binds the media port. The address is the configured media address (the one written into SDP).
-    func start(host: String, port: UInt16) throws -> SocketAddress {
+    func start(host: String, port: UInt16, segmentationOffload: Bool = true) throws -> SocketAddress {
         guard let address = SocketAddress(host: host, port: port) else {
             throw SocketError("resolve media address \(host)", code: EINVAL)
         }
-        let socket = try BatchedUDPSocket(bind: address, queue: ioQueue) { [unowned self] datagram, source, now in
+        let socket = try BatchedUDPSocket(bind: address, queue: ioQueue, segmentationOffload: segmentationOffload) {
+            [unowned self] datagram, source, now in
             self.receive(datagram, from: source, now: now)
         }
         ioQueue.sync { self.socket = socket }

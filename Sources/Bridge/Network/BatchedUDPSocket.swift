@@ -11,7 +11,8 @@ import Glibc
 /// Confined to its queue. The handler sees each datagram as a view into the receive slab, valid only during the
 /// call; `enqueue` copies into the send slab (or a datagram is built in place in `sendSlot` and queued with
 /// `commitSend`), and `flush` (called after each receive batch, and when the slab is
-/// full) hands the whole batch to the kernel at once.
+/// full) hands the whole batch to the kernel at once: with segmentation offload (UDP GSO, on where the kernel has
+/// it), each run of same-size datagrams to one receiver goes down the socket and IP layers as one.
 public final class BatchedUDPSocket: @unchecked Sendable {
     /// One received datagram, its source, and when its batch was read (one clock read per batch, not per packet).
     public typealias Handler = (UnsafeMutableRawBufferPointer, SocketAddress, ContinuousClock.Instant) -> Void
@@ -35,9 +36,16 @@ public final class BatchedUDPSocket: @unchecked Sendable {
     /// Datagrams the kernel would not take (full socket buffer): dropped, as the network would.
     public private(set) var droppedSends = 0
     public private(set) var receivedDatagrams = 0
+    /// Whether runs of datagrams to one destination are sent as one (UDP generic segmentation offload).
+    public let segmentationOffload: Bool
+    /// Runs the kernel refused as one (a path MTU below the segment size) and that went datagram by datagram.
+    public var segmentationFallbacks: Int { Int(clue_batch_segmentation_fallbacks(send)) }
+    /// Runs of two or more datagrams that went out as one.
+    public var segmentedRuns: Int { Int(clue_batch_segmented_runs(send)) }
 
+    /// `segmentationOffload`: send runs of same-size datagrams to one destination as one (when the kernel can).
     public init(bind address: SocketAddress, queue: DispatchQueue, bufferBytes: Int = 4 << 20,
-                handler: @escaping Handler) throws {
+                segmentationOffload: Bool = true, handler: @escaping Handler) throws {
         let fd = socket(address.family, Int32(Glibc.SOCK_DGRAM.rawValue), 0)
         guard fd >= 0 else { throw SocketError("socket") }
         var size = Int32(bufferBytes)
@@ -58,6 +66,7 @@ public final class BatchedUDPSocket: @unchecked Sendable {
         }
         self.receive = receive
         self.send = send
+        self.segmentationOffload = clue_batch_enable_segmentation(send, fd, segmentationOffload ? 1 : 0) == 1
         source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
         source.setCancelHandler {
             Glibc.close(fd)
@@ -101,17 +110,12 @@ public final class BatchedUDPSocket: @unchecked Sendable {
         if committed == 0 { pendingSends += 1 } else { droppedSends += 1 }
     }
 
-    /// Hands every queued datagram to the kernel in one `sendmmsg` (retried for what it did not take).
+    /// Hands every queued datagram to the kernel with `sendmmsg` (repeated for what one call did not take); what
+    /// a full socket buffer refuses is dropped and counted.
     public func flush() {
-        var first = 0
-        while first < pendingSends {
-            let sent = clue_batch_send(send, descriptor, UInt32(first), UInt32(pendingSends - first))
-            guard sent > 0 else {
-                droppedSends += pendingSends - first
-                break
-            }
-            first += Int(sent)
-        }
+        guard pendingSends > 0 else { return }
+        let sent = Int(clue_batch_send_all(send, descriptor, UInt32(pendingSends)))
+        droppedSends += pendingSends - sent
         pendingSends = 0
     }
 

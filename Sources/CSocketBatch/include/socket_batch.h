@@ -27,7 +27,16 @@ int clue_batch_commit(clue_batch *batch, unsigned index, size_t length, const st
                       socklen_t destination_length);
 /// Waits up to `microseconds` for `fd` to become readable (ppoll). Returns 1 when it is, 0 when the time ran out.
 int clue_batch_wait_readable(int fd, long microseconds);
-/// One sendmmsg of slots [first, first + count). Returns how many the kernel took, or -1.
-int clue_batch_send(clue_batch *batch, int fd, unsigned first, unsigned count);
+/// Sends slots [0, count): one sendmmsg (repeated for what the kernel did not take at once) of the datagrams, or,
+/// with segmentation on, of runs of datagrams to one destination (UDP GSO). Returns how many datagrams the kernel
+/// took; the rest were dropped (a full socket buffer).
+unsigned clue_batch_send_all(clue_batch *batch, int fd, unsigned count);
+/// Turns UDP generic segmentation offload on for this batch's sends when `enable` and the kernel has it. Returns
+/// whether it is on.
+int clue_batch_enable_segmentation(clue_batch *batch, int fd, int enable);
+/// How many runs the kernel refused as a whole and were sent datagram by datagram.
+unsigned long clue_batch_segmentation_fallbacks(const clue_batch *batch);
+/// How many runs of two or more datagrams went out as one.
+unsigned long clue_batch_segmented_runs(const clue_batch *batch);
 
 #endif
