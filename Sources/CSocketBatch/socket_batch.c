@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/uio.h>
+#include <unistd.h>
 #include <time.h>
 
 #ifndef UDP_SEGMENT
@@ -252,8 +254,27 @@ unsigned clue_batch_send_all(clue_batch *batch, int fd, unsigned count) {
     return datagrams;
 }
 
-int clue_batch_wait_readable(int fd, long microseconds) {
-    struct pollfd descriptor = {.fd = fd, .events = POLLIN};
+int clue_batch_wait_readable(int fd, int interrupt_fd, long microseconds) {
+    struct pollfd descriptors[2] = {{.fd = fd, .events = POLLIN}, {.fd = interrupt_fd, .events = POLLIN}};
     struct timespec timeout = {.tv_sec = microseconds / 1000000, .tv_nsec = (microseconds % 1000000) * 1000};
-    return ppoll(&descriptor, 1, &timeout, NULL) > 0 && (descriptor.revents & POLLIN) ? 1 : 0;
+    int ready = ppoll(descriptors, interrupt_fd >= 0 ? 2 : 1, &timeout, NULL);
+    if (ready <= 0) return 0;
+    if (interrupt_fd >= 0 && (descriptors[1].revents & POLLIN)) {
+        uint64_t count;
+        (void)!read(interrupt_fd, &count, sizeof count); /* reset: the work it announced runs next */
+        return 2;
+    }
+    return (descriptors[0].revents & POLLIN) ? 1 : 0;
+}
+
+int clue_interrupt_create(void) { return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); }
+
+void clue_interrupt_clear(int fd) {
+    uint64_t count;
+    (void)!read(fd, &count, sizeof count);
+}
+
+void clue_interrupt_signal(int fd) {
+    uint64_t one = 1;
+    (void)!write(fd, &one, sizeof one); /* a full counter (never, in practice) already wakes the waiter */
 }

@@ -115,6 +115,23 @@ import Testing
         #expect(queue.sync { sender.segmentedRuns > 0 } == segmentation)
         #expect(queue.sync { sender.segmentationFallbacks } == 0)
     }
+
+    /// A drain waiting for the next datagram gives its queue back when work is queued behind it: the wait ends at
+    /// once when signalled (a broken signal would wait out the 10 s), and the signal is taken once.
+    @Test func aSignalEndsTheWaitForTheNextDatagram() throws {
+        let interrupt = DrainInterrupt()
+        let idle = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(idle) }
+        #expect(BatchedUDPSocket.waitReadable(idle, interrupt: interrupt, microseconds: 1000) == .timedOut)
+        interrupt.signal()
+        #expect(BatchedUDPSocket.waitReadable(idle, interrupt: interrupt, microseconds: 10_000_000) == .interrupted)
+        #expect(interrupt.take())
+        #expect(!interrupt.take())
+        interrupt.signal()
+        interrupt.signal()
+        #expect(interrupt.take())
+        #expect(BatchedUDPSocket.waitReadable(idle, interrupt: interrupt, microseconds: 1000) == .timedOut)
+    }
 }
 
 nonisolated(unsafe) private var echoSocket: BatchedUDPSocket?

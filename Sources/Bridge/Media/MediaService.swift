@@ -40,6 +40,8 @@ final class MediaService: @unchecked Sendable {
     let settings: Settings
     let dtlsContext: DTLSContext
     let ioQueue = DispatchQueue(label: "media-io", qos: .userInteractive)
+    /// Ends the media port's wait for the next datagram when work is queued on the I/O queue (`onIOQueue`).
+    private let drainInterrupt = DrainInterrupt()
     let sessionTarget = DispatchQueue(label: "media-sessions", qos: .userInitiated, attributes: .concurrent)
     private let logger: Logger
     private var socket: BatchedUDPSocket?
@@ -91,23 +93,23 @@ final class MediaService: @unchecked Sendable {
         guard let address = SocketAddress(host: host, port: port) else {
             throw SocketError("resolve media address \(host)", code: EINVAL)
         }
-        let socket = try BatchedUDPSocket(bind: address, queue: ioQueue, segmentationOffload: segmentationOffload) {
-            [unowned self] datagram, source, now in
+        let socket = try BatchedUDPSocket(bind: address, queue: ioQueue, segmentationOffload: segmentationOffload,
+                                          interrupt: drainInterrupt) { [unowned self] datagram, source, now in
             self.receive(datagram, from: source, now: now)
         }
-        ioQueue.sync { self.socket = socket }
+        onIOQueueAndWait { self.socket = socket }
         let timer = DispatchSource.makeTimerSource(queue: ioQueue)
         timer.schedule(deadline: .now() + .seconds(1), repeating: .seconds(1), leeway: .milliseconds(100))
         timer.setEventHandler { [unowned self] in self.reportMetrics() }
         timer.resume()
-        ioQueue.sync { metricsTimer = timer }
+        onIOQueueAndWait { metricsTimer = timer }
         // usrsctp runs no thread of its own: its timers (retransmissions, delayed SACKs, heartbeats) tick here.
         SCTPStack.startTimerDriver(queue: DispatchQueue(label: "media-sctp-clock", qos: .userInitiated))
         return socket.localAddress
     }
 
     func stop() {
-        ioQueue.sync {
+        onIOQueueAndWait {
             metricsTimer?.cancel()
             metricsTimer = nil
             socket?.close()
@@ -134,7 +136,7 @@ final class MediaService: @unchecked Sendable {
             return table[id]
         }
         previous?.queue.async { previous?.close() }
-        ioQueue.async { self.byUsernameFragment[local.usernameFragment] = session }
+        onIOQueue { self.byUsernameFragment[local.usernameFragment] = session }
         // The arming of consent: a peer that never checks is hung up after the consent timeout.
         session.queue.async { session.begin() }
         return true
@@ -157,7 +159,7 @@ final class MediaService: @unchecked Sendable {
     func state(of id: DialogID) -> (MediaSession.State, [UInt32: ReceptionSnapshot])? {
         guard let session = sessions.withLock({ $0[id] }) else { return nil }
         let state = session.queue.sync { session.state() }
-        let streams = ioQueue.sync { () -> [UInt32: ReceptionSnapshot] in
+        let streams = onIOQueueAndWait { () -> [UInt32: ReceptionSnapshot] in
             guard let media = inbound[ObjectIdentifier(session)] else { return [:] }
             return media.streams.mapValues { ReceptionSnapshot($0) }
         }
@@ -168,16 +170,29 @@ final class MediaService: @unchecked Sendable {
 
     func snapshotCounters() -> Counters {
         var snapshot = counters.withLock { $0 }
-        let io = ioQueue.sync { ioCounters }
+        let io = onIOQueueAndWait { ioCounters }
         snapshot.unknownSource = io.unknownSource
         snapshot.unclassifiable = io.unclassifiable
         return snapshot
     }
 
+    /// Work for the I/O queue from another queue. The media port's drain may be holding the queue while it waits
+    /// for the next datagram: the signal gives the queue back at once, so the work does not wait out the linger.
+    private func onIOQueue(_ work: @escaping @Sendable () -> Void) {
+        ioQueue.async(execute: work)
+        drainInterrupt.signal()
+    }
+
+    /// `onIOQueue`, waiting for the result.
+    private func onIOQueueAndWait<T>(_ work: () throws -> T) rethrows -> T {
+        drainInterrupt.signal()
+        return try ioQueue.sync(execute: work)
+    }
+
     // MARK: From sessions
 
     func send(_ datagrams: [[UInt8]], to address: SocketAddress) {
-        ioQueue.async {
+        onIOQueue {
             guard let socket = self.socket else { return }
             for datagram in datagrams { datagram.withUnsafeBytes { socket.enqueue($0, to: address) } }
             socket.flush()
@@ -185,7 +200,7 @@ final class MediaService: @unchecked Sendable {
     }
 
     func latch(_ session: MediaSession, to address: SocketAddress, replacing previous: SocketAddress?) {
-        ioQueue.async {
+        onIOQueue {
             if let previous, self.byAddress[previous] === session { self.byAddress[previous] = nil }
             self.byAddress[address] = session
             self.outbound[ObjectIdentifier(session)]?.remote = address
@@ -193,14 +208,14 @@ final class MediaService: @unchecked Sendable {
     }
 
     func install(_ media: InboundMedia, for session: MediaSession) {
-        ioQueue.async { self.inbound[ObjectIdentifier(session)] = media }
+        onIOQueue { self.inbound[ObjectIdentifier(session)] = media }
     }
 
     /// The session closed: drop it from every table (its statistics go with it).
     func forget(_ session: MediaSession) {
         let key = ObjectIdentifier(session)
         changeConference(session.room, except: session) { $0.leave(session.id.callID) }
-        ioQueue.async {
+        onIOQueue {
             if let out = self.outbound.removeValue(forKey: key) {
                 self.logger.info("media sent", metadata: [
                     "call": "\(session.id.callID)", "audio_packets": "\(out.sent.audioPackets)",
@@ -248,7 +263,7 @@ final class MediaService: @unchecked Sendable {
         }
         let out = OutboundMedia(sender: sender, remote: remote, legs: session.legs)
         let key = ObjectIdentifier(session)
-        ioQueue.async {
+        onIOQueue {
             if self.outbound.updateValue(out, forKey: key) != nil { self.dropVideoTargets(of: key) }
             self.roomOfSession[key] = room
         }
@@ -299,7 +314,7 @@ final class MediaService: @unchecked Sendable {
     func applyVideoPlan(_ routes: [VideoRoute], members: Set<ObjectIdentifier>,
                         keyframesFrom sources: Set<VideoStream>, compositions roomCompositions: [VideoComposition] = [],
                         retiring retired: [VideoComposition] = []) {
-        ioQueue.async { [self] in
+        onIOQueue { [self] in
             for composition in retired {
                 compositions[ObjectIdentifier(composition)] = nil
                 videoReceivers[composition.stream] = nil
@@ -353,7 +368,7 @@ final class MediaService: @unchecked Sendable {
             "clue": "\(legs.clueVideo.keys.sorted())"])
         session.queue.async { session.legsChanged(legs) }
         let key = ObjectIdentifier(session)
-        ioQueue.async {
+        onIOQueue {
             guard let out = self.outbound[key] else { return }
             out.legs = legs
             out.setCLUEVideo(legs.clueVideo)
@@ -400,7 +415,7 @@ final class MediaService: @unchecked Sendable {
 
     /// From a room's queue: this cycle's mixed audio, one frame per receiver.
     func sendAudio(_ frames: [ObjectIdentifier: EncodedAudioFrame]) {
-        ioQueue.async { [self] in
+        onIOQueue { [self] in
             guard let socket else { return }
             for (key, frame) in frames {
                 guard let out = outbound[key],
@@ -427,7 +442,7 @@ final class MediaService: @unchecked Sendable {
 
     /// From a composition's queue: its frame's packets, forwarded to its receivers like a source's.
     func forwardComposed(_ packets: [[UInt8]], from stream: VideoStream) {
-        ioQueue.async { [self] in
+        onIOQueue { [self] in
             let now = ContinuousClock.now
             for packet in packets {
                 packet.withUnsafeBytes { bytes in
@@ -441,7 +456,7 @@ final class MediaService: @unchecked Sendable {
 
     /// From any queue: ask a source stream for a keyframe (a composition lost a frame of it).
     func askKeyframe(from stream: VideoStream) {
-        ioQueue.async { [self] in requestKeyframe(from: stream, now: .now) }
+        onIOQueue { [self] in requestKeyframe(from: stream, now: .now) }
     }
 
     /// On the I/O queue: a PLI (RFC 4585 section 6.3.1) to a source stream, at most every 300 ms per stream; for a
@@ -664,7 +679,7 @@ final class MediaService: @unchecked Sendable {
     func participantState(_ id: DialogID) -> ParticipantMediaState? {
         guard let session = sessions.withLock({ $0[id] }) else { return nil }
         let (state, legs) = session.queue.sync { (session.state(), session.legs) }
-        let streams = ioQueue.sync { () -> [ParticipantMediaState.Stream] in
+        let streams = onIOQueueAndWait { () -> [ParticipantMediaState.Stream] in
             guard let media = inbound[ObjectIdentifier(session)] else { return [] }
             let mids = media.announced
             return media.streams.values.sorted { $0.ssrc < $1.ssrc }.map { stream in

@@ -25,8 +25,16 @@ unsigned char *clue_batch_slot(clue_batch *batch, unsigned index);
 /// Marks slot `index` as holding `length` bytes for `destination`. Returns 0, or -1 when they do not fit.
 int clue_batch_commit(clue_batch *batch, unsigned index, size_t length, const struct sockaddr *destination,
                       socklen_t destination_length);
-/// Waits up to `microseconds` for `fd` to become readable (ppoll). Returns 1 when it is, 0 when the time ran out.
-int clue_batch_wait_readable(int fd, long microseconds);
+/// Waits up to `microseconds` for `fd` to become readable (ppoll), or for `interrupt_fd` (an eventfd from
+/// `clue_interrupt_create`, or -1) to be signalled. Returns 1 when `fd` is readable, 2 when interrupted (the
+/// signal is consumed), 0 when the time ran out.
+int clue_batch_wait_readable(int fd, int interrupt_fd, long microseconds);
+/// An eventfd for `clue_batch_wait_readable`'s interrupt, or -1.
+int clue_interrupt_create(void);
+/// Signals an interrupt eventfd (from any thread).
+void clue_interrupt_signal(int fd);
+/// Clears an interrupt eventfd's signal (non-blocking).
+void clue_interrupt_clear(int fd);
 /// Sends slots [0, count): one sendmmsg (repeated for what the kernel did not take at once) of the datagrams, or,
 /// with segmentation on, of runs of datagrams to one destination (UDP GSO). Returns how many datagrams the kernel
 /// took; the rest were dropped (a full socket buffer).
