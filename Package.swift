@@ -99,9 +99,11 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // What several test targets share (a seeded generator).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "CLUEModelTests", dependencies: ["CLUEModel"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "CLUEProtocolTests", dependencies: ["CLUEProtocol", "CLUEModel"]),
+        .testTarget(name: "CLUEProtocolTests", dependencies: ["CLUEProtocol", "CLUEModel", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["CLUEModel", "CLUEProtocol"]),
         .testTarget(name: "FuzzCorpusTests", dependencies: ["CLUEFuzzing"]),
         .testTarget(name: "SIPTests", dependencies: ["SIP"]),
@@ -110,10 +112,10 @@ let package = Package(
         .testTarget(name: "BridgeTests", dependencies: ["Bridge"], exclude: ["sipp", "peers"]),
         .testTarget(name: "ICETests", dependencies: ["ICE"]),
         .testTarget(name: "MediaSecurityTests", dependencies: ["MediaSecurity", "CSRTPCipher", "COpenSSL"]),
-        .testTarget(name: "RTPTests", dependencies: ["RTP"]),
-        .testTarget(name: "MediaTests", dependencies: ["Media"]),
+        .testTarget(name: "RTPTests", dependencies: ["RTP", "TestSupport"]),
+        .testTarget(name: "MediaTests", dependencies: ["Media", "TestSupport"]),
         .testTarget(name: "ConferenceTests", dependencies: ["Conference", "CLUEModel", "CLUEProtocol"]),
-        .testTarget(name: "DataChannelTests", dependencies: ["DataChannel"]),
+        .testTarget(name: "DataChannelTests", dependencies: ["DataChannel", "TestSupport"]),
         .testTarget(name: "TransportStackTests", dependencies: ["ICE", "SecureTransport", "MediaSecurity",
                                                                 "DataChannel", "CLUEProtocol", "CLUEModel"]),
 

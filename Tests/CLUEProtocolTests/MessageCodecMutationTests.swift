@@ -2,19 +2,7 @@ import Testing
 
 @testable import CLUEModel
 @testable import CLUEProtocol
-
-/// A small deterministic generator (MutationRandom), so failures reproduce.
-private struct MutationRandom: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+import TestSupport
 
 private let interestingTexts = [
     "", " ", "0", "-0", "+1", "1", "-1", "65536", "4294967296", "18446744073709551616", "true", "1.5", ".5", "1e3",
@@ -26,7 +14,7 @@ private let namespaces: [String?] = [nil, XMLNamespace.clueInfo, XMLNamespace.cl
                                      XMLNamespace.xCard]
 
 /// Applies one random structural or value change somewhere in the tree.
-private func mutate(_ element: inout XMLElement, using random: inout MutationRandom, depth: Int = 0) {
+private func mutate(_ element: inout XMLElement, using random: inout SplitMix64, depth: Int = 0) {
     let childIndices = element.children.indices.filter { if case .element = element.children[$0] { true } else { false } }
     if !childIndices.isEmpty && Int.random(in: 0..<4, using: &random) != 0 && depth < 12 {
         let index = childIndices.randomElement(using: &random)!
@@ -72,7 +60,7 @@ private func mutate(_ element: inout XMLElement, using random: inout MutationRan
         let fixtures = MessageCodecFixtures.messages + MessageCodecFixtures.files(in: "rfc") { $0.hasPrefix("rfc8846") }
             + MessageCodecFixtures.files(in: "unseen") { $0.hasPrefix("clueInfo") }
         let trees = try fixtures.map { try XMLReader.parse(MessageCodecFixtures.bytes($0)) }
-        var random = MutationRandom(state: 0xC1E0)
+        var random = SplitMix64(seed: 0xC1E0)
         var decoded = 0
         var written = 0
         for round in 0..<2000 {

@@ -1,5 +1,6 @@
 import CLUEProtocol
 import Testing
+import TestSupport
 
 @Suite struct SequenceNumberTests {
     /// An outgoing stream starts at the caller's number and adds one per message.
@@ -74,20 +75,5 @@ import Testing
         for value in [a.initiation, a.mediaProvider, a.mediaConsumer] {
             #expect((1...UInt64(UInt32.max)).contains(value))
         }
-    }
-}
-
-/// A small deterministic generator for the test above.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import DataChannel
+import TestSupport
 
 /// usrsctp's clock is process-wide, so the tests that step it run one at a time, nested in this suite.
 @Suite(.serialized) enum UsrsctpTests {}

@@ -1,5 +1,6 @@
 import Testing
 @testable import DataChannel
+import TestSupport
 
 struct SCTPPacketInspectionTests {
     static let header: [UInt8] = [0x13, 0x88, 0x13, 0x88, 0, 0, 0, 1, 0, 0, 0, 0]
@@ -72,18 +73,5 @@ struct SCTPPacketInspectionTests {
             let streams = SCTPPacketInspection.streamsSkippedByForwardTSN(in: bytes)
             #expect(streams.count <= max(0, (count - 12) / 4))
         }
-    }
-}
-
-/// A small deterministic generator for tests.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
     }
 }

@@ -1,5 +1,6 @@
 import Testing
 @testable import Media
+import TestSupport
 
 /// One RTP packet's worth of what the depacketizer reads.
 struct VideoPacket {
@@ -69,18 +70,6 @@ final class TestReceiver {
     }
 }
 
-/// A deterministic generator (SplitMix64) for shuffling and losing packets.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 @Suite struct VideoPipelineTests {
     /// Three sites of different sizes and colours and one that never sends, through encode, packetize,
     /// depacketize, decode, a 2x2 composition, encode of the canvas and decode again: each quadrant has its site's
@@ -140,7 +129,7 @@ struct SeededGenerator: RandomNumberGenerator {
     func lossAndReorderRecoverWithKeyframe(codec: VideoCodec) throws {
         let site = try TestSite(codec: codec, width: 320, height: 240, colour: Colours.red, maximumPayloadSize: 120)
         let receiver = try TestReceiver(codec: codec)
-        var random = SeededGenerator(state: 42)
+        var random = SplitMix64(seed: 42)
         var lost = 0
         var pending: [VideoPacket] = []
         for frame in 0..<60 {
@@ -178,7 +167,7 @@ struct SeededGenerator: RandomNumberGenerator {
         let site = try TestSite(codec: codec, width: 160, height: 120, colour: Colours.green)
         let decoder = try VideoDecoder(codec: codec)
         let keyframe = try #require(try site.encoder.encode(site.picture))
-        var random = SeededGenerator(state: 7)
+        var random = SplitMix64(seed: 7)
         for length in [1, 2, 7, 64, 1_000] {
             let garbage = (0..<length).map { _ in UInt8.random(in: 0...255, using: &random) }
             _ = try? decoder.decode(garbage)

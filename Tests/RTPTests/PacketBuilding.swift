@@ -1,4 +1,5 @@
 @testable import RTP
+import TestSupport
 
 /// An RTP packet laid out by hand (RFC 3550 section 5.1); `extensionBlock` is the profile word and the element
 /// bytes, padded here to whole words.
@@ -74,20 +75,5 @@ struct PacketBuffer {
             }
         }
         self.length = try result.get()
-    }
-}
-
-/// SplitMix64: a small seeded generator, so that random-input tests replay exactly.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
