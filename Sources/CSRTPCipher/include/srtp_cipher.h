@@ -26,7 +26,7 @@ clue_srtp_aes *clue_srtp_aes_new(const uint8_t *key, size_t key_length, int gcm)
 
 /*
  * Whether this context uses VAES and VPCLMULQDQ with AVX-512 (counter mode 16 blocks per round, GHASH 16 blocks per
- * reduction) or AES-NI and PCLMULQDQ alone (8 blocks per round, 4 per reduction): the wide path is chosen by
+ * reduction) or AES-NI and PCLMULQDQ alone (8 blocks per round and per reduction): the wide path is chosen by
  * clue_srtp_aes_new where the CPU has it; `wide` zero forces the narrow one (so that the tests cover both on any
  * CPU). Returns whether the wide path is in use.
  */
