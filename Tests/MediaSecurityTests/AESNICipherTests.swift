@@ -2,25 +2,13 @@ import COpenSSL
 import CSRTPCipher
 import MediaSecurity
 import SecureTransport
+import TestSupport
 import Testing
 
 /// CSRTPCipher's AES-NI code against OpenSSL's EVP AES, on random inputs from a fixed seed, and the SRTP calls that
 /// only it serves (out-of-place protection).
 @Suite(.enabled(if: clue_srtp_aes_hardware_available() != 0, "the CPU lacks AES-NI or PCLMULQDQ"))
 struct AESNICipherTests {
-    /// SplitMix64: reproducible inputs.
-    struct Random: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func bytes(_ count: Int) -> [UInt8] { (0..<count).map { _ in UInt8.random(in: 0...255, using: &self) } }
-    }
-
     /// The AES-NI context for `key`, freed when `body` returns; `wide` false forces the 8-block AES-NI counter mode
     /// where the CPU would use VAES.
     static func withHardware<T>(_ key: [UInt8], gcm: Bool, wide: Bool = true,
@@ -51,7 +39,7 @@ struct AESNICipherTests {
     }
 
     /// The lengths every run covers (block boundaries, the 8- and 16-block strides) and random ones up to 1500.
-    static func lengths(_ random: inout Random, count: Int) -> [Int] {
+    static func lengths(_ random: inout SplitMix64, count: Int) -> [Int] {
         [0, 1, 15, 16, 17, 63, 64, 65, 127, 128, 129, 255, 256, 257, 1200, 1500]
             + (0..<count).map { _ in Int.random(in: 0...1500, using: &random) }
     }
@@ -93,7 +81,7 @@ struct AESNICipherTests {
     /// PCLMULQDQ alone.
     @Test(arguments: [16, 32], [true, false])
     func gcmMatchesEVP(keyLength: Int, wide: Bool) throws {
-        var random = Random(state: UInt64(keyLength))
+        var random = SplitMix64(seed: UInt64(keyLength))
         let key = random.bytes(keyLength)
         try Self.withHardware(key, gcm: true, wide: wide) { aes in
             for length in 0...1500 {
@@ -119,7 +107,7 @@ struct AESNICipherTests {
     /// paths.
     @Test(arguments: [16, 32], [true, false])
     func gcmRefusesEveryFlippedBit(keyLength: Int, wide: Bool) throws {
-        var random = Random(state: 99 + UInt64(keyLength))
+        var random = SplitMix64(seed: 99 + UInt64(keyLength))
         let key = random.bytes(keyLength)
         try Self.withHardware(key, gcm: true, wide: wide) { aes in
             for length in [37, 300] {
@@ -177,7 +165,7 @@ struct AESNICipherTests {
     /// 32-bit counter and EVP's 128-bit one agree, for payloads of 0 to 1500 bytes, in place or not.
     @Test(arguments: [16, 32], [true, false])
     func counterModeMatchesEVP(keyLength: Int, wide: Bool) throws {
-        var random = Random(state: 7 + UInt64(keyLength))
+        var random = SplitMix64(seed: 7 + UInt64(keyLength))
         let key = random.bytes(keyLength)
         let context = EVP_CIPHER_CTX_new()
         defer { EVP_CIPHER_CTX_free(context) }
