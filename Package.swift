@@ -56,7 +56,7 @@ let package = Package(
 
         // STUN (RFC 8489), the ICE-lite agent and consent freshness, the RFC 7983 demultiplexer.
         .target(name: "ICE", dependencies: ["COpenSSL"], exclude: ["README.md"]),
-        // AES-NI rounds for SRTP's AES-GCM and AES-CM, around libcrypto's exported CRYPTO_gcm128 functions.
+        // AES-NI rounds and GHASH for SRTP's AES-GCM and AES-CM; libcrypto for OPENSSL_cleanse and CRYPTO_memcmp.
         .target(name: "CSRTPCipher", linkerSettings: [.linkedLibrary("crypto")]),
         // SRTP/SRTCP over OpenSSL's libcrypto; libsrtp2 only as the reference the tests check it against.
         .target(name: "MediaSecurity", dependencies: ["COpenSSL", "CSRTPCipher", "CSRTP", "SecureTransport"],
@@ -111,7 +111,8 @@ let package = Package(
         .testTarget(name: "SecureTransportTests", dependencies: ["SecureTransport"]),
         .testTarget(name: "BridgeTests", dependencies: ["Bridge"], exclude: ["sipp", "peers"]),
         .testTarget(name: "ICETests", dependencies: ["ICE"]),
-        .testTarget(name: "MediaSecurityTests", dependencies: ["MediaSecurity", "CSRTPCipher", "COpenSSL"]),
+        .testTarget(name: "MediaSecurityTests",
+                    dependencies: ["MediaSecurity", "CSRTPCipher", "COpenSSL", "TestSupport"]),
         .testTarget(name: "RTPTests", dependencies: ["RTP", "TestSupport"]),
         .testTarget(name: "MediaTests", dependencies: ["Media", "TestSupport"]),
         .testTarget(name: "ConferenceTests", dependencies: ["Conference", "CLUEModel", "CLUEProtocol"]),

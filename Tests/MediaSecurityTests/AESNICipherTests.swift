@@ -2,25 +2,13 @@ import COpenSSL
 import CSRTPCipher
 import MediaSecurity
 import SecureTransport
+import TestSupport
 import Testing
 
 /// CSRTPCipher's AES-NI code against OpenSSL's EVP AES, on random inputs from a fixed seed, and the SRTP calls that
 /// only it serves (out-of-place protection).
 @Suite(.enabled(if: clue_srtp_aes_hardware_available() != 0, "the CPU lacks AES-NI or PCLMULQDQ"))
 struct AESNICipherTests {
-    /// SplitMix64: reproducible inputs.
-    struct Random: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func bytes(_ count: Int) -> [UInt8] { (0..<count).map { _ in UInt8.random(in: 0...255, using: &self) } }
-    }
-
     /// The AES-NI context for `key`, freed when `body` returns; `wide` false forces the 8-block AES-NI counter mode
     /// where the CPU would use VAES.
     static func withHardware<T>(_ key: [UInt8], gcm: Bool, wide: Bool = true,
@@ -51,75 +39,124 @@ struct AESNICipherTests {
     }
 
     /// The lengths every run covers (block boundaries, the 8- and 16-block strides) and random ones up to 1500.
-    static func lengths(_ random: inout Random, count: Int) -> [Int] {
+    static func lengths(_ random: inout SplitMix64, count: Int) -> [Int] {
         [0, 1, 15, 16, 17, 63, 64, 65, 127, 128, 129, 255, 256, 257, 1200, 1500]
             + (0..<count).map { _ in Int.random(in: 0...1500, using: &random) }
     }
 
-    /// GCM seal gives EVP's ciphertext and tag for random keys, IVs, associated data of 12 to 80 bytes (split in
-    /// two as SRTCP's is) and payloads of 0 to 1500 bytes, in place or not; open restores the plaintext.
+    /// clue_srtp_gcm_seal with the associated data in two parts, aad[..<split] and aad[split...]: the ciphertext
+    /// and a tag of `tagLength` bytes, or nil on failure. `inPlace` encrypts a copy of `plain` where it lies.
+    static func seal(_ aes: OpaquePointer, iv: [UInt8], aad: [UInt8], split: Int, _ plain: [UInt8],
+                     inPlace: Bool = false, tagLength: Int = 16) -> (output: [UInt8], tag: [UInt8])? {
+        var sealed = inPlace ? plain : [UInt8](repeating: 0, count: plain.count)
+        var tag = [UInt8](repeating: 0, count: tagLength)
+        let status = sealed.withUnsafeMutableBufferPointer { out in
+            plain.withUnsafeBufferPointer { source in
+                aad.withUnsafeBufferPointer { aad in
+                    clue_srtp_gcm_seal(aes, iv, aad.baseAddress, split, aad.baseAddress! + split, aad.count - split,
+                                       inPlace ? UnsafePointer(out.baseAddress) : source.baseAddress, out.baseAddress,
+                                       plain.count, &tag, tagLength)
+                }
+            }
+        }
+        return status == 0 ? (sealed, tag) : nil
+    }
+
+    /// clue_srtp_gcm_open in place, the associated data split as for `seal`: the plaintext, or nil when refused.
+    static func open(_ aes: OpaquePointer, iv: [UInt8], aad: [UInt8], split: Int, _ sealed: [UInt8],
+                     tag: [UInt8]) -> [UInt8]? {
+        var opened = sealed
+        let status = opened.withUnsafeMutableBufferPointer { out in
+            aad.withUnsafeBufferPointer { aad in
+                clue_srtp_gcm_open(aes, iv, aad.baseAddress, split, aad.baseAddress! + split, aad.count - split,
+                                   out.baseAddress, out.baseAddress, sealed.count, tag, tag.count)
+            }
+        }
+        return status == 0 ? opened : nil
+    }
+
+    /// GCM seal gives EVP's ciphertext and tag (or the tag's first bytes, truncated) for random keys, IVs,
+    /// associated data of 12 to 80 bytes split anywhere in two (as SRTCP's is) and every payload length from 0 to
+    /// 1500, in place or not; open restores the plaintext. On both paths: VAES and VPCLMULQDQ, and AES-NI and
+    /// PCLMULQDQ alone.
     @Test(arguments: [16, 32], [true, false])
     func gcmMatchesEVP(keyLength: Int, wide: Bool) throws {
-        var random = Random(state: UInt64(keyLength))
+        var random = SplitMix64(seed: UInt64(keyLength))
         let key = random.bytes(keyLength)
         try Self.withHardware(key, gcm: true, wide: wide) { aes in
-            for length in Self.lengths(&random, count: 200) {
+            for length in 0...1500 {
                 let iv = random.bytes(12)
                 let aad = random.bytes(Int.random(in: 12...80, using: &random))
-                let split = Bool.random(using: &random) ? aad.count - 4 : aad.count
+                let split = Bool.random(using: &random) ? aad.count : Int.random(in: 0...aad.count, using: &random)
+                let tagLength = Bool.random(using: &random) ? 16 : Int.random(in: 1...15, using: &random)
                 let plain = random.bytes(length)
                 let expected = try #require(Self.evpGCM(encrypt: true, key: key, iv: iv, aad: aad, data: plain))
-                var sealed = plain
-                var tag = [UInt8](repeating: 0, count: 16)
-                let inPlace = Bool.random(using: &random)
-                let sealStatus = sealed.withUnsafeMutableBufferPointer { out in
-                    plain.withUnsafeBufferPointer { source in
-                        aad.withUnsafeBufferPointer { aad in
-                            clue_srtp_gcm_seal(aes, iv, aad.baseAddress, split, aad.baseAddress! + split,
-                                               aad.count - split, inPlace ? UnsafePointer(out.baseAddress) : source.baseAddress,
-                                               out.baseAddress, length, &tag, 16)
-                        }
-                    }
-                }
-                #expect(sealStatus == 0)
-                #expect(sealed == expected.output, "length \(length)")
-                #expect(tag == expected.tag, "length \(length), associated data \(aad.count)")
-                #expect(Self.evpGCM(encrypt: false, key: key, iv: iv, aad: aad, data: sealed, tag: tag)?.output == plain)
-                var opened = sealed
-                let openStatus = opened.withUnsafeMutableBufferPointer { out in
-                    clue_srtp_gcm_open(aes, iv, aad, aad.count, nil, 0, out.baseAddress, out.baseAddress, length,
-                                       tag, 16)
-                }
-                #expect(openStatus == 0)
-                #expect(opened == plain)
+                let sealed = try #require(Self.seal(aes, iv: iv, aad: aad, split: split, plain,
+                                                    inPlace: Bool.random(using: &random), tagLength: tagLength))
+                #expect(sealed.output == expected.output, "length \(length)")
+                #expect(sealed.tag == Array(expected.tag.prefix(tagLength)),
+                        "length \(length), associated data \(split) + \(aad.count - split)")
+                #expect(Self.open(aes, iv: iv, aad: aad, split: split, sealed.output, tag: sealed.tag) == plain,
+                        "length \(length)")
             }
         }
     }
 
-    /// GCM open refuses a packet with any one bit flipped, in the associated data, the ciphertext or the tag.
-    @Test(arguments: [16, 32])
-    func gcmRefusesEveryFlippedBit(keyLength: Int) throws {
-        var random = Random(state: 99 + UInt64(keyLength))
+    /// GCM open refuses a packet with any one bit flipped, in either part of the associated data, the ciphertext
+    /// or the tag, for a payload within one hash group and one spanning two (with a partial last block), on both
+    /// paths.
+    @Test(arguments: [16, 32], [true, false])
+    func gcmRefusesEveryFlippedBit(keyLength: Int, wide: Bool) throws {
+        var random = SplitMix64(seed: 99 + UInt64(keyLength))
         let key = random.bytes(keyLength)
-        let iv = random.bytes(12)
-        let aad = random.bytes(12)
-        let plain = random.bytes(37)
-        let sealed = try #require(Self.evpGCM(encrypt: true, key: key, iv: iv, aad: aad, data: plain))
-        let message = aad + sealed.output + sealed.tag
-        try Self.withHardware(key, gcm: true) { aes in
-            func opens(_ message: [UInt8]) -> Bool {
-                var data = Array(message[12..<(12 + plain.count)])
-                let status = data.withUnsafeMutableBufferPointer { out in
-                    clue_srtp_gcm_open(aes, iv, message, 12, nil, 0, out.baseAddress, out.baseAddress, plain.count,
-                                       Array(message.suffix(16)), 16)
+        try Self.withHardware(key, gcm: true, wide: wide) { aes in
+            for length in [37, 300] {
+                let iv = random.bytes(12)
+                let aad = random.bytes(12)
+                let plain = random.bytes(length)
+                let sealed = try #require(Self.evpGCM(encrypt: true, key: key, iv: iv, aad: aad, data: plain))
+                let message = aad + sealed.output + sealed.tag
+                func opens(_ message: [UInt8]) -> Bool {
+                    Self.open(aes, iv: iv, aad: Array(message[..<12]), split: 8, Array(message[12..<(12 + length)]),
+                              tag: Array(message.suffix(16))) != nil
                 }
-                return status == 0
+                #expect(opens(message))
+                for bit in 0..<(message.count * 8) {
+                    var flipped = message
+                    flipped[bit / 8] ^= 1 << (bit % 8)
+                    #expect(!opens(flipped), "length \(length), bit \(bit)")
+                }
             }
-            #expect(opens(message))
-            for bit in 0..<(message.count * 8) {
-                var flipped = message
-                flipped[bit / 8] ^= 1 << (bit % 8)
-                #expect(!opens(flipped), "bit \(bit)")
+        }
+    }
+
+    /// The RFC 7714 section 16 and 17 packets, sealed and opened by the C calls directly on both paths: the RTP
+    /// one with its 12-byte header as associated data, the RTCP one with its 8-byte header and the E flag and
+    /// SRTCP index as the associated data's second part.
+    @Test(arguments: [true, false])
+    func rfc7714VectorsOnBothPaths(wide: Bool) throws {
+        /// The salt xor 00 00 || SSRC || `rest` (RFC 7714 sections 8.1 and 9.1).
+        func iv(ssrc: ArraySlice<UInt8>, _ rest: [UInt8]) -> [UInt8] {
+            zip(KnownAnswerTests.gcmSalt, [0, 0] + ssrc + rest).map { $0 ^ $1 }
+        }
+        let rtp = KnownAnswerTests.rtp
+        let rtcp = KnownAnswerTests.rtcp
+        for (profile, hex) in KnownAnswerTests.rtpVectors + KnownAnswerTests.rtcpVectors {
+            let expected = Packets.hex(hex)
+            let isRTP = expected[1] != 0xc8
+            // RTP: ROC 0 and the sequence number; RTCP: 00 00, then the index 0x5d4 as expected's last word has it.
+            let nonce = isRTP ? iv(ssrc: rtp[8..<12], [0, 0, 0, 0] + rtp[2..<4])
+                              : iv(ssrc: rtcp[4..<8], [0, 0, 0, 0, 0x05, 0xd4])
+            let headerLength = isRTP ? 12 : 8
+            let plain = Array((isRTP ? rtp : rtcp)[headerLength...])
+            let aad = Array(expected[..<headerLength]) + (isRTP ? [] : Array(expected.suffix(4)))
+            let ciphertext = Array(expected[headerLength..<(headerLength + plain.count)])
+            let tag = Array(expected[(headerLength + plain.count)..<(headerLength + plain.count + 16)])
+            try Self.withHardware(KnownAnswerTests.key(profile), gcm: true, wide: wide) { aes in
+                let sealed = try #require(Self.seal(aes, iv: nonce, aad: aad, split: headerLength, plain))
+                #expect(sealed.output == ciphertext, "\(profile), RTP \(isRTP)")
+                #expect(sealed.tag == tag, "\(profile), RTP \(isRTP)")
+                #expect(Self.open(aes, iv: nonce, aad: aad, split: headerLength, ciphertext, tag: tag) == plain)
             }
         }
     }
@@ -128,7 +165,7 @@ struct AESNICipherTests {
     /// 32-bit counter and EVP's 128-bit one agree, for payloads of 0 to 1500 bytes, in place or not.
     @Test(arguments: [16, 32], [true, false])
     func counterModeMatchesEVP(keyLength: Int, wide: Bool) throws {
-        var random = Random(state: 7 + UInt64(keyLength))
+        var random = SplitMix64(seed: 7 + UInt64(keyLength))
         let key = random.bytes(keyLength)
         let context = EVP_CIPHER_CTX_new()
         defer { EVP_CIPHER_CTX_free(context) }

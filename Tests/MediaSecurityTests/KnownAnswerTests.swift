@@ -50,12 +50,12 @@ import Testing
     }
 
     // RFC 7714 sections 16 and 17: session keys given directly, "Quid pro quo" as the salt.
-    private static let gcmKey128 = Packets.hex("000102030405060708090a0b0c0d0e0f")
-    private static let gcmKey256 = Packets.hex("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f")
-    private static let gcmSalt = Packets.hex("517569642070726f2071756f")
-    private static let rtp = Packets.hex("8040f17b8041f8d35501a0b2"
+    static let gcmKey128 = Packets.hex("000102030405060708090a0b0c0d0e0f")
+    static let gcmKey256 = Packets.hex("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f")
+    static let gcmSalt = Packets.hex("517569642070726f2071756f")
+    static let rtp = Packets.hex("8040f17b8041f8d35501a0b2"
                                          + "47616c6c696120657374206f6d6e69732064697669736120696e207061727465732074726573")
-    private static let rtcp = Packets.hex("81c8000d4d6172734e5450314e545032525450200000042a0000e9304c756e61"
+    static let rtcp = Packets.hex("81c8000d4d6172734e5450314e545032525450200000042a0000e9304c756e61"
                                           + "deadbeefdeadbeefdeadbeefdeadbeefdeadbeef")
 
     static let rtpVectors: [(SRTPProtectionProfile, String)] = [
@@ -72,7 +72,7 @@ import Testing
                          + "c61de0476f1b6fad1d1eb30c4446839f57ff6f6cb26ac3be800005d4"),
     ]
 
-    private static func key(_ profile: SRTPProtectionProfile) -> [UInt8] {
+    static func key(_ profile: SRTPProtectionProfile) -> [UInt8] {
         profile == .aeadAES256GCM ? gcmKey256 : gcmKey128
     }
 

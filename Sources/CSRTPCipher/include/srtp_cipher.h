@@ -6,13 +6,13 @@
 
 /*
  * AES-GCM (RFC 7714) and AES counter mode (RFC 3711 section 4.1.1) for SRTP with AES-NI, for the CPUs that have it.
- * The AES rounds (key expansion, one block, counter mode eight blocks at a time) are here, written with AES-NI
- * intrinsics; GCM's GHASH (carry-less multiply), counter handling and constant-time tag check are OpenSSL's own
- * CRYPTO_gcm128 functions, which libcrypto exports. Unlike the EVP interface these take the IV and return the tag
- * without parameter lookups, so a packet costs little more than its bytes.
+ * The AES rounds (key expansion, one block, counter mode) and GCM's GHASH (carry-less multiplication with
+ * PCLMULQDQ) are written here with intrinsics; where the CPU has VAES and VPCLMULQDQ with AVX-512 both work on four
+ * blocks per instruction. Each call takes the IV and returns the tag without parameter lookups, so a packet costs
+ * little more than its bytes. From libcrypto only OPENSSL_cleanse and CRYPTO_memcmp are used.
  */
 
-/* One AES key with, for GCM, OpenSSL's GHASH state; opaque to callers. */
+/* One AES key with, for GCM, the powers of its hash key; opaque to callers. */
 typedef struct clue_srtp_aes clue_srtp_aes;
 
 /* Whether this CPU has AES-NI and PCLMULQDQ (with SSSE3 and SSE4.1), which everything below needs. */
@@ -25,13 +25,14 @@ int clue_srtp_aes_hardware_available(void);
 clue_srtp_aes *clue_srtp_aes_new(const uint8_t *key, size_t key_length, int gcm);
 
 /*
- * Whether this context's counter mode uses VAES with AVX-512 (16 blocks per round) or AES-NI alone (8): the wide
- * path is chosen by clue_srtp_aes_new where the CPU has it; `wide` zero forces the narrow one (so that the tests
- * cover both on any CPU). Returns whether the wide path is in use.
+ * Whether this context uses VAES and VPCLMULQDQ with AVX-512 (counter mode 16 blocks per round, GHASH 16 blocks per
+ * reduction) or AES-NI and PCLMULQDQ alone (8 blocks per round and per reduction): the wide path is chosen by
+ * clue_srtp_aes_new where the CPU has it; `wide` zero forces the narrow one (so that the tests cover both on any
+ * CPU). Returns whether the wide path is in use.
  */
 int clue_srtp_aes_use_wide(clue_srtp_aes *aes, int wide);
 
-/* Wipes the round keys and GHASH state, then frees. */
+/* Wipes the round keys and hash key powers, then frees. */
 void clue_srtp_aes_free(clue_srtp_aes *aes);
 
 /*
