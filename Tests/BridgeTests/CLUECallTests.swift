@@ -149,6 +149,9 @@ extension LiveBridgeTests {
         #expect((audioIn?.split(separator: " ").last.flatMap { Double($0) } ?? 0) > 50, "\(metrics)")
         #expect(metrics.contains("cluemcu_clue_messages_total{"), "\(metrics)")
         #expect(metrics.contains("cluemcu_join_time_seconds_count 1"), "\(metrics)")
+        // The media port's send side is exported, and nothing was refused on loopback.
+        #expect(metrics.contains("cluemcu_media_port_segmented_runs_total "), "\(metrics)")
+        #expect(metrics.contains("cluemcu_media_port_dropped_sends_total 0"), "\(metrics)")
     }
 
     /// An offer whose a=fingerprint does not match the certificate aiortc presents: no keys, the data channel never

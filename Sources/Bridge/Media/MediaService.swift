@@ -78,6 +78,8 @@ final class MediaService: @unchecked Sendable {
     private let counters = LockedBox(Counters())
 
     private var ioCounters = (unknownSource: 0, unclassifiable: 0)
+    /// The media port's send counters as last added to the process metrics.
+    private var reportedSocket = (droppedSends: 0, segmentedRuns: 0)
     /// Adds the packets received since the last tick to the process metrics, once a second (not per packet).
     private var metricsTimer: DispatchSourceTimer?
 
@@ -751,6 +753,11 @@ final class MediaService: @unchecked Sendable {
 
     private func reportMetrics() {
         for media in inbound.values { report(media) }
+        if let socket {
+            BridgeMetrics.shared.mediaPort(droppedSends: socket.droppedSends - reportedSocket.droppedSends,
+                                           segmentedRuns: socket.segmentedRuns - reportedSocket.segmentedRuns)
+            reportedSocket = (socket.droppedSends, socket.segmentedRuns)
+        }
         sendReceiverReports(now: .now)
     }
 

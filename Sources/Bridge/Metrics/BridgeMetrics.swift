@@ -30,6 +30,8 @@ public final class BridgeMetrics: Sendable {
     private let joinTimes: CoreMetrics.Recorder
     private let compositions: CoreMetrics.Gauge
     private let composedFrames: CoreMetrics.Counter
+    private let mediaPortDroppedSends: CoreMetrics.Counter
+    private let mediaPortSegmentedRuns: CoreMetrics.Counter
     private let activeCompositions = NSLock()
     nonisolated(unsafe) private var compositionCount = 0
 
@@ -63,6 +65,8 @@ public final class BridgeMetrics: Sendable {
         joinTimes = Recorder(label: "cluemcu_join_time_seconds", factory: factory)
         compositions = Gauge(label: "cluemcu_video_compositions", factory: factory)
         composedFrames = Counter(label: "cluemcu_composed_frames_total", factory: factory)
+        mediaPortDroppedSends = Counter(label: "cluemcu_media_port_dropped_sends_total", factory: factory)
+        mediaPortSegmentedRuns = Counter(label: "cluemcu_media_port_segmented_runs_total", factory: factory)
     }
 
     /// A composition (decode, lay out, encode) started (+1) or stopped (-1): the bridge's transcoding load.
@@ -112,6 +116,13 @@ public final class BridgeMetrics: Sendable {
         guard let counters = packetCounters["\(kind.rawValue)/\(direction.rawValue)"] else { return }
         counters.packets.increment(by: count)
         counters.bytes.increment(by: bytes)
+    }
+
+    /// The media port's send side since the last report: datagrams the kernel would not take (a full socket
+    /// buffer: the host cannot send as fast as the bridge forwards), and runs sent as one with UDP GSO.
+    func mediaPort(droppedSends: Int, segmentedRuns: Int) {
+        if droppedSends > 0 { mediaPortDroppedSends.increment(by: droppedSends) }
+        if segmentedRuns > 0 { mediaPortSegmentedRuns.increment(by: segmentedRuns) }
     }
 
     /// Packets found lost (from sequence gaps or RTCP receiver reports).
