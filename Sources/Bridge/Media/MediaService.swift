@@ -286,9 +286,21 @@ final class MediaService: @unchecked Sendable {
     /// One output a source stream feeds: the receiver, and what forwarding needs of it (the receiver's outbound
     /// media and the output, default or on a CLUE encoding).
     struct VideoTarget {
-        var receiver: ObjectIdentifier
-        var out: OutboundMedia
-        var output: OutboundMedia.VideoOutput
+        let receiver: ObjectIdentifier
+        let out: OutboundMedia
+        let output: OutboundMedia.VideoOutput
+        /// The same two objects, for the forwarding loop to use without a retain and release per packet: the strong
+        /// references above keep them alive for as long as the target is in a list the loop holds.
+        let unretainedOut: Unmanaged<OutboundMedia>
+        let unretainedOutput: Unmanaged<OutboundMedia.VideoOutput>
+
+        init(receiver: ObjectIdentifier, out: OutboundMedia, output: OutboundMedia.VideoOutput) {
+            self.receiver = receiver
+            self.out = out
+            self.output = output
+            unretainedOut = .passUnretained(out)
+            unretainedOutput = .passUnretained(output)
+        }
     }
 
     /// One video stream a participant sends: its session and SSRC.
@@ -502,14 +514,20 @@ final class MediaService: @unchecked Sendable {
     private func forwardVideo(_ packet: UnsafeRawBufferPointer, header: RTPHeader, stream: VideoStream,
                               now: ContinuousClock.Instant) {
         guard let targets = videoReceivers[stream], let socket else { return }
-        for target in targets {
-            // Built in the socket's next send slot: nothing is copied again on the way to the kernel.
-            guard let sendLength = target.out.forwardVideo(on: target.output, packet: packet, header: header,
-                                                           now: now, into: socket.sendSlot()) else {
-                if target.output.rewriter.waitingForKeyframe { requestKeyframe(from: stream, now: now) }
-                continue
+        // `targets`, a local copy of the list, holds every target's objects for the whole loop, so each is used
+        // through its unretained reference (a retain and a release per receiver and packet were 3% of the time).
+        for index in targets.indices {
+            targets[index].unretainedOut._withUnsafeGuaranteedRef { out in
+                targets[index].unretainedOutput._withUnsafeGuaranteedRef { output in
+                    // Built in the socket's next send slot: nothing is copied again on the way to the kernel.
+                    guard let sendLength = out.forwardVideo(on: output, packet: packet, header: header, now: now,
+                                                            into: socket.sendSlot()) else {
+                        if output.rewriter.waitingForKeyframe { requestKeyframe(from: stream, now: now) }
+                        return
+                    }
+                    socket.commitSend(length: sendLength, to: out.remote)
+                }
             }
-            socket.commitSend(length: sendLength, to: target.out.remote)
         }
     }
 
