@@ -56,8 +56,9 @@ func serve(_ arguments: [String]) throws -> Never {
     signal(SIGTERM, SIG_IGN)
     let terminate = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .main)
     terminate.setEventHandler {
-        let counts = bench.sourceCounts()
-        emit("COUNTS accepted=\(counts.packets) unprotect_failures=\(counts.unprotectFailures) "
+        let counts = bench.counts()
+        emit("COUNTS received=\(counts.received) dropped_sends=\(counts.droppedSends) "
+             + "gso_runs=\(counts.segmentedRuns) unprotect_failures=\(counts.unprotectFailures) "
              + "replayed=\(counts.replayed)")
         exit(0)
     }

@@ -59,11 +59,14 @@ package final class MediaForwardingBenchmark: @unchecked Sendable {
                                                                logger: logger)
     }
 
-    /// What the source's SRTP receive side counted so far: packets accepted, and packets refused.
-    package func sourceCounts() -> (packets: UInt64, unprotectFailures: Int, replayed: Int) {
+    /// What the media port and the source's SRTP receive side counted so far: datagrams received, sends the kernel
+    /// refused, runs sent with GSO, and the source's packets refused by SRTP.
+    package func counts() -> (received: Int, droppedSends: Int, segmentedRuns: Int, unprotectFailures: Int,
+                              replayed: Int) {
         service.ioQueue.sync {
-            (source.streams.values.reduce(0) { $0 + $1.packets }, source.counters.unprotectFailures,
-             source.counters.replayed)
+            let port = service.mediaPortCounters()
+            return (port.received, port.droppedSends, port.segmentedRuns, source.counters.unprotectFailures,
+                    source.counters.replayed)
         }
     }
 

@@ -769,6 +769,12 @@ final class MediaService: @unchecked Sendable {
         lastSender = nil
     }
 
+    /// On the I/O queue: the media port's datagrams received, sends refused and GSO runs so far.
+    func mediaPortCounters() -> (received: Int, droppedSends: Int, segmentedRuns: Int) {
+        guard let socket else { return (0, 0, 0) }
+        return (socket.receivedDatagrams, socket.droppedSends, socket.segmentedRuns)
+    }
+
     private func reportMetrics() {
         for media in inbound.values { report(media) }
         if let socket {
