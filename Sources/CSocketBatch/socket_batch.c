@@ -259,11 +259,7 @@ int clue_batch_wait_readable(int fd, int interrupt_fd, long microseconds) {
     struct timespec timeout = {.tv_sec = microseconds / 1000000, .tv_nsec = (microseconds % 1000000) * 1000};
     int ready = ppoll(descriptors, interrupt_fd >= 0 ? 2 : 1, &timeout, NULL);
     if (ready <= 0) return 0;
-    if (interrupt_fd >= 0 && (descriptors[1].revents & POLLIN)) {
-        uint64_t count;
-        (void)!read(interrupt_fd, &count, sizeof count); /* reset: the work it announced runs next */
-        return 2;
-    }
+    if (interrupt_fd >= 0 && (descriptors[1].revents & POLLIN)) return 2; /* cleared by whoever takes it */
     return (descriptors[0].revents & POLLIN) ? 1 : 0;
 }
 

@@ -289,18 +289,11 @@ final class MediaService: @unchecked Sendable {
         let receiver: ObjectIdentifier
         let out: OutboundMedia
         let output: OutboundMedia.VideoOutput
+
         /// The same two objects, for the forwarding loop to use without a retain and release per packet: the strong
         /// references above keep them alive for as long as the target is in a list the loop holds.
-        let unretainedOut: Unmanaged<OutboundMedia>
-        let unretainedOutput: Unmanaged<OutboundMedia.VideoOutput>
-
-        init(receiver: ObjectIdentifier, out: OutboundMedia, output: OutboundMedia.VideoOutput) {
-            self.receiver = receiver
-            self.out = out
-            self.output = output
-            unretainedOut = .passUnretained(out)
-            unretainedOutput = .passUnretained(output)
-        }
+        var unretainedOut: Unmanaged<OutboundMedia> { .passUnretained(out) }
+        var unretainedOutput: Unmanaged<OutboundMedia.VideoOutput> { .passUnretained(output) }
     }
 
     /// One video stream a participant sends: its session and SSRC.

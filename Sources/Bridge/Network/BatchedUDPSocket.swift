@@ -205,8 +205,9 @@ public final class DrainInterrupt: Sendable {
     /// On the drain's queue: whether a signal came since the last `take`, which clears it.
     func take() -> Bool {
         guard pending.load(ordering: .acquiring) else { return false }
-        pending.store(false, ordering: .relaxed)
+        // The eventfd first, then the flag in one exchange: a signal that lands in between keeps its flag (or is
+        // taken now), so none is lost.
         if descriptor >= 0 { clue_interrupt_clear(descriptor) }
-        return true
+        return pending.exchange(false, ordering: .acquiringAndReleasing)
     }
 }

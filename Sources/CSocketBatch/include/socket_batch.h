@@ -27,7 +27,7 @@ int clue_batch_commit(clue_batch *batch, unsigned index, size_t length, const st
                       socklen_t destination_length);
 /// Waits up to `microseconds` for `fd` to become readable (ppoll), or for `interrupt_fd` (an eventfd from
 /// `clue_interrupt_create`, or -1) to be signalled. Returns 1 when `fd` is readable, 2 when interrupted (the
-/// signal is consumed), 0 when the time ran out.
+/// signal stays until `clue_interrupt_clear`), 0 when the time ran out.
 int clue_batch_wait_readable(int fd, int interrupt_fd, long microseconds);
 /// An eventfd for `clue_batch_wait_readable`'s interrupt, or -1.
 int clue_interrupt_create(void);
